@@ -1,0 +1,1 @@
+"""Services: compose the pure core and the adapters for one use case each."""
