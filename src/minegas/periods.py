@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from minegas.errors import InputError, Problem
 
 CST = timezone(timedelta(hours=8), "CST")
 """China Standard Time (北京时间), UTC+8."""
 
-UTC = timezone.utc
+UTC = UTC
 
 PERIOD_KINDS = ("year", "quarter", "month", "week", "day", "range")
 

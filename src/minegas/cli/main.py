@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 
-class StateOpt(str, Enum):
+class StateOpt(StrEnum):
     c0 = "0C"
     c20 = "20C"
     f60 = "60F"
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except KeyboardInterrupt:
         return 1
-    except Exception as e:  # noqa: BLE001 — every failure becomes a message and an exit code
+    except Exception as e:
         return report_error(e)
     return 0
 

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from minegas.errors import MethodologyError
 from minegas.physics.states import Numeric
+
+Boolish = bool | npt.NDArray[np.bool_]
 
 ConcClass = Literal["high", "medium", "low", "vam"]
 
@@ -54,9 +57,9 @@ class ExplosiveRange:
         if not 0 < self.lel_pct < self.uel_pct < 100:
             raise MethodologyError(f"explosive range needs 0 < LEL < UEL < 100, got {self.lel_pct}–{self.uel_pct}")
 
-    def contains(self, ch4_pct: Numeric) -> Numeric:
+    def contains(self, ch4_pct: Numeric) -> Boolish:
         """True where the concentration lies inside the band (limits included)."""
-        return (ch4_pct >= self.lel_pct) & (ch4_pct <= self.uel_pct)  # type: ignore[no-any-return,operator]
+        return (ch4_pct >= self.lel_pct) & (ch4_pct <= self.uel_pct)
 
 
 def concentration_class(ch4_pct: float) -> ConcClass:
@@ -79,10 +82,10 @@ def concentration_classes(ch4_pct: np.ndarray) -> np.ndarray:
                      ["high", "medium", "low"], default="vam")
 
 
-def direct_combustion_permitted(ch4_pct: Numeric) -> Numeric:
+def direct_combustion_permitted(ch4_pct: Numeric) -> Boolish:
     """Coal Mine Safety Regulations art. 184(5): drained gas may be burned directly only at ≥ 30 % CH4.
 
     Units with a safe-transport system that burn < 30 % gas (thermal island, porous-media boilers) are a
     regulatory finding needing approval, not something minegas forbids (seed report 003 calls it a barrier).
     """
-    return ch4_pct >= HIGH_CONC_MIN_PCT  # type: ignore[no-any-return,operator]
+    return ch4_pct >= HIGH_CONC_MIN_PCT

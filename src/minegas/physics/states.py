@@ -86,7 +86,7 @@ def absolute_pressure_kpa(p_kpa: Numeric, kind: PressureKind, barometric_kpa: Nu
     if kind == "gauge":
         if barometric_kpa is None:
             raise MethodologyError("a gauge pressure needs the local barometric pressure (mine.barometric_kpa)")
-        return barometric_kpa + p_kpa  # type: ignore[operator, return-value]
+        return barometric_kpa + p_kpa
     raise MethodologyError(f"pressure kind must be 'absolute' or 'gauge', not {kind!r}")
 
 
@@ -144,7 +144,7 @@ def to_reference(
     """
     rs = ref_state(state)
     t_k = np.add(t_c, T0_K)
-    return volume_work * (p_abs_kpa / rs.p_kpa) * (rs.t_k / t_k) * (z_ref / np.asarray(z_work)) * mcf  # type: ignore[no-any-return]
+    return volume_work * (p_abs_kpa / rs.p_kpa) * (rs.t_k / t_k) * (z_ref / np.asarray(z_work)) * mcf
 
 
 def convert_state(volume: Numeric, from_state: str, to_state: str) -> Numeric:

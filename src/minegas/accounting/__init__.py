@@ -1,0 +1,1 @@
+"""MRV engine: integration, the mine methane balance, methodologies and compliance checks."""

@@ -1,0 +1,1 @@
+"""Accounting methodologies (pure functions): US EPA Subpart FF, China 2015 guideline, IPCC 2006, CCER-10-001."""
