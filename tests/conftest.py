@@ -50,7 +50,7 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
     try:
         with admin.connect() as c:
             c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if IN_CI:
             pytest.fail(f"cannot create a PostgreSQL test database: {exc}")
         pytest.skip(f"PostgreSQL not reachable: {exc}")

@@ -45,7 +45,8 @@ class Param(BaseModel):
 
     @model_validator(mode="after")
     def _assumption_has_range(self) -> Param:
-        if self.confidence == "assumption" and self.range is None and isinstance(self.value, int | float):
+        numeric = isinstance(self.value, int | float) and not isinstance(self.value, bool)
+        if self.confidence == "assumption" and self.range is None and numeric:
             raise ValueError("an 'assumption' needs a 'range' [low, high]")
         if self.range is not None and self.range[0] > self.range[1]:
             raise ValueError("range must be [low, high] with low <= high")
@@ -98,14 +99,7 @@ class ParamSet(BaseModel):
     path: str | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
-    def _check_references(self) -> ParamSet:
-        ids = {s.id for s in self.sources}
-        for name, p in self.parameters.items():
-            if p.source is not None and p.source not in ids:
-                raise ValueError(f"parameter {name!r} cites unknown source {p.source!r}; declare it in 'sources'")
-        for name, t in self.tables.items():
-            if t.source is not None and t.source not in ids:
-                raise ValueError(f"table {name!r} cites unknown source {t.source!r}; declare it in 'sources'")
+    def _check_dates(self) -> ParamSet:
         if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
             raise ValueError("valid_to must be after valid_from")
         return self
@@ -141,6 +135,67 @@ class ParamSet(BaseModel):
         return f"{self.id} v{self.version}: {name} = {p.value} {p.unit} ({where}; {p.confidence})"
 
 
+def _row_sources(v: Any) -> list[str]:
+    """Source ids cited by a table row's ``source`` cell (one id, or a list of ids)."""
+    if v is None or v == "":
+        return []
+    if isinstance(v, list | tuple):
+        return [str(x) for x in v]
+    return [str(v)]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that rejects a key repeated in one mapping (plain YAML keeps the last silently)."""
+
+
+def _construct_mapping_no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # unhashable keys are rejected by the constructor below with its own message
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                f"found duplicate key {key!r} (first at line {seen[key]})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_no_duplicates)
+
+
+def _reference_problems(ps: ParamSet, origin: str) -> list[Problem]:
+    """Located problems in the references of a structurally valid set: every source cited by a parameter, table,
+    table row or note must be declared in ``sources``; note ids are unique."""
+    ids = {s.id for s in ps.sources}
+    out: list[Problem] = []
+
+    def cite(sid: str | None, fld: str) -> None:
+        if sid is not None and sid not in ids:
+            out.append(Problem(f"cites unknown source {sid!r}", file=origin, field=fld, value=sid,
+                               fix="declare the source in 'sources'"))
+
+    for name, p in ps.parameters.items():
+        cite(p.source, f"parameters.{name}.source")
+    for name, t in ps.tables.items():
+        cite(t.source, f"tables.{name}.source")
+        if "source" in t.columns:  # a per-row source column
+            for r, row in enumerate(t.rows):
+                for sid in _row_sources(row.get("source")):
+                    cite(sid, f"tables.{name}.rows.{r}.source")
+    seen: set[str] = set()
+    for i, n in enumerate(ps.notes):
+        if n.id in seen:
+            out.append(Problem("duplicate note id", file=origin, field=f"notes.{i}.id", value=n.id,
+                               fix="give every note in the set its own id"))
+        seen.add(n.id)
+        cite(n.source, f"notes.{i}.source")
+    return out
+
+
 def parse_paramset(data: dict[str, Any], origin: str = "<memory>") -> ParamSet:
     """Validate a mapping as a parameter set; ``origin`` names it in error messages."""
     try:
@@ -152,6 +207,9 @@ def parse_paramset(data: dict[str, Any], origin: str = "<memory>") -> ParamSet:
             for err in exc.errors()
         ]
         raise InputError(f"{origin}: not a valid parameter set", problems) from None
+    problems = _reference_problems(ps, origin)
+    if problems:
+        raise InputError(f"{origin}: not a valid parameter set", problems)
     ps.path = origin
     return ps
 
@@ -159,18 +217,32 @@ def parse_paramset(data: dict[str, Any], origin: str = "<memory>") -> ParamSet:
 def load_paramset(path: str | Path) -> ParamSet:
     """Load and validate one parameter-set YAML file.
 
+    Rejects, besides an invalid parameter set: text that is not UTF-8, YAML syntax errors, and a key repeated
+    within one mapping (plain YAML would silently keep the last value).
+
     Raises
     ------
     InputError
-        If the file is not valid YAML or not a valid parameter set (messages name the file and field).
+        With the file, line (where known), field and fix.
     """
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8", [Problem(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         file=str(p), fix="save the file as UTF-8")]) from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"{p}: not valid YAML", [Problem(str(exc).splitlines()[0], file=str(p),
-                         line=(mark.line + 1) if mark else None, fix="correct the YAML syntax")]) from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        dup = "duplicate key" in str(problem)
+        raise InputError(f"{p}: not valid YAML", [Problem(str(problem), file=str(p),
+                         line=(mark.line + 1) if mark else None,
+                         fix="remove or rename the repeated key" if dup else "correct the YAML syntax")]) from None
+    except RecursionError:
+        raise InputError(f"{p}: not valid YAML", [Problem("nesting too deep", file=str(p),
+                         fix="flatten the YAML structure")]) from None
     if not isinstance(data, dict):
         raise InputError(f"{p}: not a parameter set", [Problem("top level must be a mapping", file=str(p))])
     return parse_paramset(data, str(p))

@@ -1,4 +1,4 @@
-"""Reference states, densities and CH4 mass — vectors from /work/shared/research/mrv-methodologies.md §1, §6."""
+"""Reference states, densities and CH4 mass — vectors from the MRV research note (mrv-methodologies §1, §6)."""
 
 from __future__ import annotations
 
