@@ -96,6 +96,8 @@ def _register_subcommands() -> None:
         ("minegas.cli.data", "data"),
         ("minegas.cli.demo", None),
         ("minegas.cli.econ", "econ"),
+        ("minegas.cli.util", "util"),
+        ("minegas.cli.synth", "synth"),
     ):
         try:
             mod = importlib.import_module(mod_name)
