@@ -76,6 +76,15 @@ def test_spike_isolated_only():
     assert np.flatnonzero(f).tolist() == [100]
 
 
+def test_one_step_blips_on_a_quantised_signal_are_not_spikes():
+    # return-air CH4 resolved to 0.01 %: mostly flat, occasional one-step blips, one real spike
+    v = np.full(300, 0.32)
+    v[[40, 90, 200]] = 0.33  # one-step blips (the meter's resolution)
+    v[150] = 0.95  # a real isolated spike
+    f = spike_flags(np.zeros(300, dtype=np.int64), v)
+    assert np.flatnonzero(f).tolist() == [150]
+
+
 def test_clock_jump():
     ts = np.array([1000.0, 1290.0, 1400.0, 500.0])
     fts = np.full(4, 1000.0)

@@ -98,6 +98,8 @@ def _register_subcommands() -> None:
         ("minegas.cli.econ", "econ"),
         ("minegas.cli.util", "util"),
         ("minegas.cli.synth", "synth"),
+        ("minegas.cli.store", "store"),
+        ("minegas.cli.ingest", None),
     ):
         try:
             mod = importlib.import_module(mod_name)

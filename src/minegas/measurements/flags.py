@@ -167,8 +167,12 @@ def flatline_flags(group: IntArray, ts_s: FloatArray, value: FloatArray, p: QaPa
 
 def spike_flags(group: IntArray, value: FloatArray, p: QaParams = QaParams()) -> FlagArray:
     """SPIKE on isolated jumps: the sample departs from both neighbours (same group) by more than the threshold in
-    opposite directions, while the neighbours differ from each other by less than half the threshold. The threshold
-    is ``spike_k`` × 1.4826 × median(|Δv|) of the group (robust), at least ``spike_min_abs``."""
+    opposite directions, while the neighbours differ from each other by less than half the threshold.
+
+    The threshold is ``spike_k`` × the group's robust scale, at least ``spike_min_abs``. The scale is 1.4826 ×
+    median(|Δv|), floored at the group's resolution (its smallest non-zero |Δv|): on quantised signals — return-air
+    CH4 resolved to 0.01 %, where most differences are 0 — the median is 0, and without the floor every one-step
+    blip would count as a spike."""
     n = len(value)
     out = np.zeros(n, dtype=np.uint32)
     if n < 3:
@@ -186,7 +190,9 @@ def spike_flags(group: IntArray, value: FloatArray, p: QaParams = QaParams()) ->
         gsorted, vsorted = gd[order], absd[valid_d][order]
         bounds = np.flatnonzero(np.diff(gsorted)) + 1
         for g_idx, chunk in zip(gsorted[np.r_[0, bounds]], np.split(vsorted, bounds), strict=True):
-            scale[g_idx] = 1.4826 * float(np.median(chunk))
+            nonzero = chunk[chunk > 0]
+            resolution = float(nonzero.min()) if nonzero.size else 0.0
+            scale[g_idx] = max(1.4826 * float(np.median(chunk)), resolution)
     thr = np.maximum(p.spike_k * scale[gid], p.spike_min_abs)
     mid = np.arange(1, n - 1)
     same_group = ~starts[mid] & ~starts[mid + 1]

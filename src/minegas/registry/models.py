@@ -400,3 +400,8 @@ MODELS: dict[str, type[Base]] = {
     "calibration": Calibration,
 }
 """Table name → model, in dependency order (a table only refers to tables before it, or to itself)."""
+
+
+# The measurement store's bookkeeping tables share this metadata, so that one chain of Alembic migrations builds
+# both (minegas.registry.store_models, migration 0002_store). Imported last: it builds on the classes above.
+from minegas.registry import store_models as _store_models  # noqa: E402, F401

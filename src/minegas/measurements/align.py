@@ -1,0 +1,399 @@
+"""Aligned station samples: one row per station and sample time, converted to 0 °C, with predecessor columns
+(docs/architecture.md "Measurement store", docs/store.md "Aligned samples").
+
+KJ files carry CH4, flow, pressure and temperature as separate points, each with its own clock. A station's
+**primary measurement** (registry ``station.primary_measurement``) names the point whose readings are the sample
+times; every other quantity of the station is taken *as of* each sample time — the latest reading at or before
+it, within that point's ``max_gap_s`` (older, or none: the sample gets ``STALE_COMPONENT`` when the component is
+needed). Components needed:
+
+=====================  ========================================================================================
+primary measurement    pure CH4 flow ``ch4_flow_nm3_min`` of a sample
+=====================  ========================================================================================
+``mixed_flow_x_ch4``   flow_mixed → 0 °C × CH4 % / 100 (CH4 needed)
+``air_flow_x_ch4``     air_flow → 0 °C × CH4 % / 100 (CH4 needed; return shafts)
+``pure_flow``          flow_pure → 0 °C
+``cumulative_pure``    counter increment since the previous reading → 0 °C, ÷ elapsed minutes
+``cumulative_mixed``   counter increment → 0 °C × CH4 % / 100, ÷ elapsed minutes (CH4 needed)
+=====================  ========================================================================================
+
+Conversion to 0 °C / 101.325 kPa (docs/conventions.md §1): a ``reference`` meter scales by the ideal-gas ratio of
+its state (:func:`minegas.physics.states.convert_state`); a ``working`` meter needs the station's pressure and
+temperature (:func:`minegas.physics.states.to_reference`, ideal gas, Z = 1), the pressure made absolute with the
+mine's barometric pressure when the registry says ``gauge`` (:func:`minegas.physics.states.absolute_pressure_kpa`;
+drainage 负压 is a negative gauge pressure). Pure volume = mixed × CH4 fraction
+(:func:`minegas.physics.density.pure_volume` convention, 折纯).
+
+The other measurements of a station are cross-checks (``xcheck_ch4_flow_nm3_min``), never added. Sample flags are
+the primary reading's flags OR the excluding bits of the needed components' readings OR ``STALE_COMPONENT`` —
+except when the primary reads exactly zero flow (or a zero counter increment): the sample is then 0 Nm³/min
+whatever its components say (a stopped unit's pressure or CH4 sensor drifting out of range must not turn the
+stop into missing time).
+Counters integrate by their increments (``integration = 'increment'``: the sample's rate holds over the segment
+that ends at it); counter resets (daily, monthly, meter swap) are handled by
+:func:`minegas.measurements.flags.counter_increments`.
+
+:func:`build_aligned` is pure (no I/O): the store calls it for each (mine, month) partition it touches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from minegas.measurements.flags import EXCLUDE_MASK, QaFlag, counter_increments
+from minegas.measurements.mapping import (
+    PRIMARY_QUANTITY,
+    MineConfigs,
+    Snapshot,
+    assign_configs,
+    canonical_values,
+    config_at,
+    pick,
+    point_runs,
+)
+from minegas.physics.states import convert_state, to_reference
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+U32 = npt.NDArray[np.uint32]
+TS = pa.timestamp("us", tz="UTC")
+NO_TS = np.iinfo(np.int64).min
+"""Sentinel of a missing time in int64 µs arrays."""
+
+ALIGNED_SCHEMA = pa.schema([
+    pa.field("mine_code", pa.string(), nullable=False),
+    pa.field("station_code", pa.string(), nullable=False),
+    pa.field("ts", TS, nullable=False),
+    pa.field("primary_point_code", pa.string(), nullable=False),
+    pa.field("primary_measurement", pa.string(), nullable=False),
+    pa.field("integration", pa.string(), nullable=False),
+    pa.field("max_gap_s", pa.float64(), nullable=False),
+    pa.field("ch4_pct", pa.float64()),
+    pa.field("flow_mixed_m3_min", pa.float64()),
+    pa.field("flow_pure_m3_min", pa.float64()),
+    pa.field("p_abs_kpa", pa.float64()),
+    pa.field("t_c", pa.float64()),
+    pa.field("counter_inc_m3", pa.float64()),
+    pa.field("flow_mixed_nm3_min", pa.float64()),
+    pa.field("ch4_flow_nm3_min", pa.float64()),
+    pa.field("xcheck_ch4_flow_nm3_min", pa.float64()),
+    pa.field("flags", pa.uint32(), nullable=False),
+    pa.field("prev_ts", TS),
+    pa.field("prev_ch4_flow_nm3_min", pa.float64()),
+    pa.field("prev_flow_mixed_nm3_min", pa.float64()),
+    pa.field("prev_ch4_pct", pa.float64()),
+    pa.field("prev_flags", pa.uint32()),
+])
+"""Aligned station samples (``aligned/mine=…/month=…/``), sorted by (station_code, ts).
+
+- ``integration``/``max_gap_s``: how the hot path integrates the segment ending at the sample — the primary
+  point's configuration (``trapezoid``/``hold``), or ``increment`` for counters.
+- ``ch4_pct`` [vol %], ``p_abs_kpa`` [kPa, absolute], ``t_c`` [°C]: the components as of the sample (null when
+  there is none).
+- ``flow_mixed_m3_min``/``flow_pure_m3_min``: as measured, canonical unit, in the meter's own basis (for
+  ``air_flow_x_ch4`` the air flow is in the ``mixed`` columns); ``counter_inc_m3``: counter increment since the
+  previous reading, meter basis.
+- ``flow_mixed_nm3_min``, ``ch4_flow_nm3_min`` [Nm³/min at 0 °C]: converted; ``ch4_flow_nm3_min`` is the primary
+  measurement's pure CH4 flow, the one that counts. ``xcheck_ch4_flow_nm3_min``: the same from the station's
+  other flow measurement (cross-check only).
+- ``prev_*``: the station's previous aligned sample (across partitions; null for its first).
+"""
+
+
+@dataclass(frozen=True)
+class PointTail:
+    """The last stored reading of a point before a partition: time [UTC µs], raw value (NaN: not numeric), flags."""
+
+    ts_us: int
+    value: float
+    flags: int
+
+
+@dataclass(frozen=True)
+class StationTail:
+    """The last aligned sample of a station before a partition."""
+
+    ts_us: int
+    ch4_flow_nm3_min: float
+    flow_mixed_nm3_min: float
+    ch4_pct: float
+    flags: int
+
+
+@dataclass
+class _Comp:
+    value: F64
+    flags: U32
+    stale: npt.NDArray[np.bool_]
+    cfg: I64
+
+
+def _ts(col: pa.ChunkedArray | pa.Array, missing: int = NO_TS) -> I64:
+    a = col.cast(TS).cast(pa.int64())
+    return np.asarray(a.fill_null(missing).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _f64(col: pa.ChunkedArray | pa.Array) -> F64:
+    return np.asarray(col.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _u32(col: pa.ChunkedArray | pa.Array) -> U32:
+    return np.asarray(col.cast(pa.uint32()).fill_null(0).to_numpy(zero_copy_only=False), dtype=np.uint32)
+
+
+def _arr(x: F64) -> pa.Array:
+    return pa.array(x, pa.float64(), mask=~np.isfinite(x))
+
+
+class _MineView:
+    """A mine-month of readings with per-row configuration, and the mine's station → points map."""
+
+    def __init__(self, readings: pa.Table, mine: str, snap: Snapshot, tails: dict[str, PointTail]) -> None:
+        self.mine, self.snap, self.tails = mine, snap, tails
+        self.mc: MineConfigs = snap.mine_configs(mine)
+        starts, codes = point_runs(readings.column("point_code"))
+        self.ts = _ts(readings.column("ts"))
+        self.raw = _f64(readings.column("value"))
+        self.flags = _u32(readings.column("flags"))
+        self.prev_ts = _ts(readings.column("prev_ts"))
+        self.prev_raw = _f64(readings.column("prev_value"))
+        self.prev_flags = _u32(readings.column("prev_flags"))
+        self.cfg = assign_configs(self.mc, starts, codes, self.ts)
+        self.canon = canonical_values(self.mc, self.cfg, self.raw)
+        self.runs = {c: (int(starts[i]), int(starts[i + 1])) for i, c in enumerate(codes)}
+        self.by_station: dict[str, dict[str, list[str]]] = {}
+        for k in range(self.mc.n):
+            st = self.mc.station_code[k]
+            if st is None:
+                continue
+            q = str(self.mc.quantity[k])
+            lst = self.by_station.setdefault(str(st), {}).setdefault(q, [])
+            p = str(self.mc.point_code[k])
+            if p not in lst:
+                lst.append(p)
+        for d in self.by_station.values():
+            for lst in d.values():
+                lst.sort()
+
+    def point(self, station: str, quantity: str) -> str | None:
+        """The station's point of ``quantity`` (the lowest code if the registry attaches several)."""
+        got = self.by_station.get(station, {}).get(quantity)
+        return got[0] if got else None
+
+    def rows(self, point: str) -> npt.NDArray[np.int64]:
+        """Row indices of a point's readings that have a configuration."""
+        a, b = self.runs.get(point, (0, 0))
+        idx = np.arange(a, b, dtype=np.int64)
+        return idx[self.cfg[idx] >= 0]
+
+    def asof(self, point: str | None, t: I64) -> _Comp:
+        """Component ``point`` as of each time in ``t`` (latest reading ≤ t within its max_gap_s)."""
+        n = len(t)
+        if point is None:
+            return _Comp(np.full(n, np.nan), np.zeros(n, np.uint32), np.ones(n, bool), np.full(n, -1, np.int64))
+        idx = self.rows(point)
+        cts, cval, cfl, ccfg = self.ts[idx], self.canon[idx], self.flags[idx], self.cfg[idx]
+        tail = self.tails.get(point)
+        if tail is not None:
+            k = config_at(self.mc, point, tail.ts_us)
+            if k >= 0:
+                v = tail.value * self.mc.scale[k] * self.mc.unit_factor[k] + self.mc.unit_offset[k]
+                cts = np.concatenate([[tail.ts_us], cts])
+                cval = np.concatenate([[v], cval])
+                cfl = np.concatenate([np.asarray([tail.flags], np.uint32), cfl])
+                ccfg = np.concatenate([[k], ccfg])
+        if len(cts) == 0:
+            return _Comp(np.full(n, np.nan), np.zeros(n, np.uint32), np.ones(n, bool), np.full(n, -1, np.int64))
+        j = np.searchsorted(cts, t, side="right") - 1
+        has = j >= 0
+        jj = np.where(has, j, 0)
+        gap_us = self.mc.max_gap_s[ccfg[jj]] * 1e6
+        stale = ~has | ((t - cts[jj]) > gap_us)
+        return _Comp(np.where(has, cval[jj], np.nan), np.where(has, cfl[jj], 0).astype(np.uint32), stale,
+                     np.where(has, ccfg[jj], -1))
+
+
+def _to_0c_factor(mc: MineConfigs, cfg: I64, p_abs_kpa: F64, t_c: F64) -> tuple[F64, npt.NDArray[np.bool_]]:
+    """Factor from each row's meter basis to 0 °C / 101.325 kPa, and the rows that needed p and T (working)."""
+    n = len(cfg)
+    out = np.full(n, np.nan)
+    basis = pick(mc.flow_basis, cfg)
+    ref = pick(mc.ref_state, cfg)
+    for state in ("0C", "20C", "60F"):
+        m = (basis == "reference") & (ref == state)
+        out[m] = float(convert_state(1.0, state, "0C"))
+    working = basis == "working"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # V0 = Vw × (p_abs / 101.325) × (273.15 / (273.15 + t)), ideal gas Z = 1 (docs/conventions.md §1)
+        out = np.where(working, to_reference(np.ones(n), p_abs_kpa, t_c, "0C"), out)
+    return out, working
+
+
+def _abs_pressure(mc: MineConfigs, comp: _Comp, barometric_kpa: float | None) -> F64:
+    """Absolute pressure [kPa] from a pressure component (gauge + barometric; docs/conventions.md §1)."""
+    kind = pick(mc.pressure_kind, comp.cfg)
+    baro = np.nan if barometric_kpa is None else float(barometric_kpa)
+    return np.where(kind == "absolute", comp.value, np.where(kind == "gauge", comp.value + baro, np.nan))
+
+
+def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tails: dict[str, PointTail],
+                  station_tails: dict[str, StationTail]) -> pa.Table:
+    """Aligned samples of one mine and month from its stored readings.
+
+    Parameters
+    ----------
+    readings : the partition's readings (store schema, sorted by point, ts; with ``flags`` and ``prev_*``).
+    mine_code : the mine.
+    snap : registry snapshot (stations, configurations, barometric pressure).
+    point_tails : last reading of each point before the partition (for components as of early samples).
+    station_tails : last aligned sample of each station before the partition (for ``prev_*``).
+
+    Returns
+    -------
+    pyarrow.Table with :data:`ALIGNED_SCHEMA`, sorted by (station_code, ts).
+    """
+    stations = snap.stations.get(mine_code, [])
+    if readings.num_rows == 0 or not stations:
+        return ALIGNED_SCHEMA.empty_table()
+    mv = _MineView(readings, mine_code, snap, point_tails)
+    mc = mv.mc
+    baro = snap.mines.get(mine_code)
+    parts: list[pa.Table] = []
+    for st in sorted(stations, key=lambda s: s.code):
+        q_primary = PRIMARY_QUANTITY.get(st.primary_measurement)
+        if q_primary is None:
+            continue
+        primary = mv.point(st.code, q_primary)
+        if primary is None:
+            continue
+        idx = mv.rows(primary)
+        if idx.size == 0:
+            continue
+        t = mv.ts[idx]
+        n = t.size
+        k = mv.cfg[idx]
+        c = mv.canon[idx]
+        pflags = mv.flags[idx]
+        ch4 = mv.asof(mv.point(st.code, "ch4_pct"), t)
+        pres = mv.asof(mv.point(st.code, "pressure"), t)
+        temp = mv.asof(mv.point(st.code, "temperature"), t)
+        p_abs = _abs_pressure(mc, pres, baro)
+        t_c = np.where(temp.cfg >= 0, temp.value, np.nan)
+        f0, working = _to_0c_factor(mc, k, p_abs, t_c)
+        stale = working & (pres.stale | temp.stale | ~np.isfinite(p_abs) | ~np.isfinite(t_c))
+        comp_flags = np.where(working, (pres.flags | temp.flags) & np.uint32(EXCLUDE_MASK), 0).astype(np.uint32)
+        nan = np.full(n, np.nan)
+        flow_mixed_m3, flow_pure_m3, counter_inc = nan.copy(), nan.copy(), nan.copy()
+        integration = mc.integration[k].astype(object)
+        meas = st.primary_measurement
+        needs_ch4 = meas in ("mixed_flow_x_ch4", "air_flow_x_ch4", "cumulative_mixed")
+        ch4_pct = ch4.value
+        if meas in ("mixed_flow_x_ch4", "air_flow_x_ch4"):
+            flow_mixed_m3 = c
+            mixed_nm3 = c * f0
+            pure_nm3 = mixed_nm3 * ch4_pct / 100.0
+            other = mv.asof(mv.point(st.code, "flow_pure"), t)
+            of0, _ = _to_0c_factor(mc, other.cfg, p_abs, t_c)
+            xcheck = np.where(other.stale, np.nan, other.value * of0)
+        elif meas == "pure_flow":
+            flow_pure_m3 = c
+            pure_nm3 = c * f0
+            other = mv.asof(mv.point(st.code, "flow_mixed"), t)
+            of0, _ = _to_0c_factor(mc, other.cfg, p_abs, t_c)
+            mixed_nm3 = np.where(other.stale, np.nan, other.value * of0)
+            flow_mixed_m3 = np.where(other.stale, np.nan, other.value)
+            xcheck = mixed_nm3 * ch4_pct / 100.0
+        else:  # counters
+            prev_ts = mv.prev_ts[idx]
+            prev_c = mv.prev_raw[idx] * mc.scale[k] * mc.unit_factor[k] + mc.unit_offset[k]
+            cmax = mc.counter_max[k] * mc.scale[k] * mc.unit_factor[k]
+            inc, _ = counter_increments(c, prev_c, cmax)
+            inc = np.where(prev_ts == NO_TS, np.nan, inc)
+            counter_inc = inc
+            with np.errstate(invalid="ignore", divide="ignore"):
+                dt_min = np.where(prev_ts == NO_TS, np.nan, (t - prev_ts) / 60e6)
+                rate_nm3 = inc * f0 / dt_min
+            integration = np.full(n, "increment", dtype=object)
+            if meas == "cumulative_mixed":
+                mixed_nm3 = rate_nm3
+                pure_nm3 = rate_nm3 * ch4_pct / 100.0
+                xcheck = nan.copy()
+            else:
+                pure_nm3 = rate_nm3
+                other = mv.asof(mv.point(st.code, "flow_mixed"), t)
+                of0, _ = _to_0c_factor(mc, other.cfg, p_abs, t_c)
+                mixed_nm3 = np.where(other.stale, np.nan, other.value * of0)
+                xcheck = mixed_nm3 * ch4_pct / 100.0
+        if needs_ch4:
+            stale |= ch4.stale
+            comp_flags |= ch4.flags & np.uint32(EXCLUDE_MASK)
+        # nothing flows: the sample is 0 whatever the components say (no conversion needed), so a stopped unit's
+        # pressure/CH4 sensors drifting out of range do not turn its stops into missing time
+        zero = (counter_inc == 0.0) if meas.startswith("cumulative") else (c == 0.0)
+        stale &= ~zero
+        comp_flags = np.where(zero, np.uint32(0), comp_flags).astype(np.uint32)
+        pure_nm3 = np.where(zero, 0.0, pure_nm3)
+        if meas != "pure_flow":
+            mixed_nm3 = np.where(zero, 0.0, mixed_nm3)
+        flags = (pflags | comp_flags | np.where(stale, np.uint32(QaFlag.STALE_COMPONENT), 0)).astype(np.uint32)
+        # predecessors within the station, the first from the previous partitions
+        tail = station_tails.get(st.code)
+        prev_ts_a = np.empty(n, np.int64)
+        prev_ts_a[1:] = t[:-1]
+        prev_pure = np.empty(n)
+        prev_pure[1:] = pure_nm3[:-1]
+        prev_mixed = np.empty(n)
+        prev_mixed[1:] = mixed_nm3[:-1]
+        prev_ch4 = np.empty(n)
+        prev_ch4[1:] = ch4_pct[:-1]
+        prev_fl = np.empty(n, np.uint32)
+        prev_fl[1:] = flags[:-1]
+        if tail is not None:
+            prev_ts_a[0], prev_pure[0], prev_mixed[0] = tail.ts_us, tail.ch4_flow_nm3_min, tail.flow_mixed_nm3_min
+            prev_ch4[0], prev_fl[0] = tail.ch4_pct, tail.flags
+        else:
+            prev_ts_a[0], prev_pure[0], prev_mixed[0], prev_ch4[0], prev_fl[0] = NO_TS, np.nan, np.nan, np.nan, 0
+        no_prev = prev_ts_a == NO_TS
+        parts.append(pa.Table.from_arrays([
+            pa.array(np.full(n, mine_code, dtype=object), pa.string()),
+            pa.array(np.full(n, st.code, dtype=object), pa.string()),
+            pa.array(t, pa.int64()).cast(TS),
+            pa.array(np.full(n, primary, dtype=object), pa.string()),
+            pa.array(np.full(n, meas, dtype=object), pa.string()),
+            pa.array(integration, pa.string()),
+            pa.array(mc.max_gap_s[k], pa.float64()),
+            _arr(ch4_pct), _arr(flow_mixed_m3), _arr(flow_pure_m3), _arr(p_abs), _arr(t_c), _arr(counter_inc),
+            _arr(mixed_nm3), _arr(pure_nm3), _arr(xcheck),
+            pa.array(flags, pa.uint32()),
+            pa.array(prev_ts_a, pa.int64(), mask=no_prev).cast(TS),
+            pa.array(prev_pure, pa.float64(), mask=no_prev | ~np.isfinite(prev_pure)),
+            pa.array(prev_mixed, pa.float64(), mask=no_prev | ~np.isfinite(prev_mixed)),
+            pa.array(prev_ch4, pa.float64(), mask=no_prev | ~np.isfinite(prev_ch4)),
+            pa.array(prev_fl, pa.uint32(), mask=no_prev),
+        ], schema=ALIGNED_SCHEMA))
+    if not parts:
+        return ALIGNED_SCHEMA.empty_table()
+    return pa.concat_tables(parts)
+
+
+def station_tails_of(aligned: pa.Table) -> dict[str, tuple[int, int, int, StationTail]]:
+    """Per station of an aligned partition: (n samples, first ts µs, last ts µs, last sample as a tail)."""
+    out: dict[str, tuple[int, int, int, StationTail]] = {}
+    if aligned.num_rows == 0:
+        return out
+    starts, codes = point_runs(aligned.column("station_code"))
+    ts = _ts(aligned.column("ts"))
+    pure = _f64(aligned.column("ch4_flow_nm3_min"))
+    mixed = _f64(aligned.column("flow_mixed_nm3_min"))
+    ch4 = _f64(aligned.column("ch4_pct"))
+    fl = _u32(aligned.column("flags"))
+    for i, code in enumerate(codes):
+        a, b = int(starts[i]), int(starts[i + 1])
+        j = b - 1
+        out[code] = (b - a, int(ts[a]), int(ts[j]),
+                     StationTail(int(ts[j]), float(pure[j]), float(mixed[j]), float(ch4[j]), int(fl[j])))
+    return out
