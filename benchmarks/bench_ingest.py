@@ -17,8 +17,6 @@ Run: ``python -m benchmarks.bench_ingest [--quick]``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -29,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from benchmarks.common import result
+from benchmarks.common import best_of, result, standalone
 from minegas.measurements.ingest import ingest_paths
 from minegas.measurements.store import Store
 from minegas.registry import db
@@ -56,15 +54,6 @@ def _baseline_kj(files: list[Path]) -> int:
 
 def _baseline_csv(files: list[Path]) -> int:
     return sum(pacsv.read_csv(f).num_rows for f in files)
-
-
-def _timed(fn: Any, repeat: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _fresh_store(root: Path, registry: Path) -> Store:
@@ -117,7 +106,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 dt, n, store = _ingest_once(base, registry, files, name)
                 best = min(best, dt)
                 store.close()
-            b, n_base = _timed(baseline, 3)
+            b, n_base = best_of(baseline, 3)
             out.append(result(name, workload={"records": n, "bytes": nbytes, "files": len(files), "days": days,
                                               "cadence_s": cadence},
                               seconds=round(best, 4), baseline_name=bname, baseline_seconds=round(b, 4),
@@ -144,8 +133,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 return con.raw_sql(f"SELECT count(*), count(prev_ts), sum(flags), {cols} "
                                    f"FROM read_parquet({paths!r})").fetchall()
 
-            s, t = _timed(totals, 3)
-            b, _ = _timed(scan, 3)
+            s, t = best_of(totals, 3)
+            b, _ = best_of(scan, 3)
             n_aligned = store.stats()["aligned_samples"]
             out.append(result("totals.station_days", workload={"aligned_samples": n_aligned, "station_days": t.num_rows},
                               seconds=round(s, 4), baseline_name="DuckDB scan summing the same columns of the same "
@@ -158,19 +147,5 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", type=Path, default=None, help="directory for <benchmark>.json files")
-    args = ap.parse_args(argv)
-    for r in run(args.quick):
-        text = json.dumps(r, ensure_ascii=False)
-        print(text)
-        if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / f"{r['benchmark']}.json").write_text(text + "\n", encoding="utf-8")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone(run))

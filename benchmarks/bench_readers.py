@@ -10,15 +10,9 @@ Run: ``python -m benchmarks.bench_readers [--quick] [--out DIR]``.
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import resource
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-import minegas
+from benchmarks.common import best_of, result, standalone
 from minegas.measurements.readers import read_path
 
 MINE = "990000000001"
@@ -74,15 +68,6 @@ def generate(n: int, directory: Path) -> tuple[Path, Path]:
     return kj, long
 
 
-def _best(fn: Callable[[], Any]) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(REPEATS):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
-
-
 def _baseline_kj(path: Path) -> pa.Table:
     names = ["point_code", "sensor_name", "location", "value", "unit", "status", "ts"]
     return pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
@@ -95,18 +80,9 @@ def _baseline_csv(path: Path) -> pa.Table:
 
 def _result(name: str, n: int, path: Path, seconds: float, base_name: str, base_s: float, notes: str
             ) -> dict[str, Any]:
-    ratio = base_s / seconds
-    return {
-        "benchmark": name, "minegas_version": minegas.__version__,
-        "timestamp_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": {"cpus": pa.cpu_count(), "python": platform.python_version()},
-        "workload": {"records": n, "bytes": path.stat().st_size},
-        "seconds": round(seconds, 4), "throughput": {"value": round(n / seconds), "unit": "records/s"},
-        "baseline": {"name": base_name, "seconds": round(base_s, 4)},
-        "ratio": round(ratio, 3), "ratio_meaning": "baseline_seconds / seconds (higher is better)",
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "target": TARGET, "target_met": ratio >= TARGET["ratio_min"], "notes": notes,
-    }
+    return result(name, workload={"records": n, "bytes": path.stat().st_size}, seconds=round(seconds, 4),
+                  baseline_name=base_name, baseline_seconds=round(base_s, 4),
+                  throughput=(round(n / seconds), "records/s"), target=TARGET, notes=notes)
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
@@ -115,16 +91,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="minegas-bench-") as d:
         kj, long = generate(n, Path(d))
-        s, parsed = _best(lambda: read_path(kj))
+        s, parsed = best_of(lambda: read_path(kj), REPEATS)
         assert parsed.readings.num_rows == n, parsed.readings.num_rows
-        b, base = _best(lambda: _baseline_kj(kj))
+        b, base = best_of(lambda: _baseline_kj(kj), REPEATS)
         assert base.num_rows == n
         out.append(_result("readers.kj.cdss", n, kj, s, "pyarrow.csv.read_csv of the same bytes (';', inferred "
                            "types)", b, "read_path: name check, header, UTF-8 check, pyarrow tokenising, strict "
                            "times→UTC, numbers, status, mine-prefix check; best of 3"))
-        s, parsed = _best(lambda: read_path(long))
+        s, parsed = best_of(lambda: read_path(long), REPEATS)
         assert parsed.readings.num_rows == n, parsed.readings.num_rows
-        b, base = _best(lambda: _baseline_csv(long))
+        b, base = best_of(lambda: _baseline_csv(long), REPEATS)
         assert base.num_rows == n
         out.append(_result("readers.canonical.long_csv", n, long, s, "pyarrow.csv.read_csv of the same bytes "
                            "(inferred types)", b, "read_path: declarations, ISO times with offset→UTC, numbers, "
@@ -132,19 +108,5 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--out", type=Path, default=None, help="directory for <benchmark>.json files")
-    args = ap.parse_args(argv)
-    for r in run(args.quick):
-        text = json.dumps(r, ensure_ascii=False)
-        print(text)
-        if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / f"{r['benchmark']}.json").write_text(text + "\n", encoding="utf-8")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone(run))

@@ -68,3 +68,23 @@ def result(name: str, *, workload: dict[str, Any], seconds: float, baseline_name
     if extra:
         rec.update(extra)
     return rec
+
+
+def standalone(run: Callable[[bool], list[dict[str, Any]]], argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.bench_x [--quick] [--out DIR]``: run one benchmark module on its own and print (and
+    optionally write) its JSON records, the same records ``benchmarks.run`` collects."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", type=Path, default=None, help="directory for <benchmark>.json files")
+    args = ap.parse_args(argv)
+    for r in run(args.quick):
+        text = json.dumps(r, ensure_ascii=False)
+        print(text)
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / f"{r['benchmark']}.json").write_text(text + "\n", encoding="utf-8")
+    return 0
