@@ -49,7 +49,13 @@ def blend(flows: Sequence[float], ch4_pct: Sequence[float]) -> Blend:
     q, c = _check(flows, ch4_pct)
     total = float(q.sum())
     ch4 = float((q * c).sum() / 100.0)
-    return Blend(total, 100.0 * ch4 / total if total > 0 else 0.0, ch4)
+    if total <= 0:
+        return Blend(total, 0.0, ch4)
+    # The concentration is the flow-weighted mean of the inputs; weights are scaled by the largest flow so
+    # that tiny (even subnormal) flows cannot underflow the product and push the mean outside [min c, max c].
+    w = q / q.max()
+    pct = float(np.clip((w * c).sum() / w.sum(), c[q > 0].min(), c[q > 0].max()))
+    return Blend(total, pct, ch4)
 
 
 def two_stream_split(ch4_a_pct: float, ch4_b_pct: float, target_pct: float, total_flow: float) -> tuple[float, float]:
