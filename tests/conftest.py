@@ -13,8 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 IN_CI = os.environ.get("MINEGAS_CI") == "1"
+
+# Property tests: no per-example deadline (shared CI machines stall); in CI the search is derandomized so a
+# run is reproducible from the commit alone, while local runs keep exploring fresh examples and remember
+# failures in .hypothesis/.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile("ci" if IN_CI else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 DATA_DIR = Path(__file__).parent / "data"
 
 
