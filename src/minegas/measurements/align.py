@@ -33,6 +33,14 @@ Counters integrate by their increments (``integration = 'increment'``: the sampl
 that ends at it); counter resets (daily, monthly, meter swap) are handled by
 :func:`minegas.measurements.flags.counter_increments`.
 
+**Last quality-assured value** (``prev_good_ts_<c>``, ``prev_good_<c>``, for each integrated column ``c`` of
+:data:`GOOD_COLUMNS`; readings carry the same as ``prev_good_ts``/``prev_good_value``): the time and value of the
+last sample *before* this one whose value is quality-assured (no :data:`~minegas.measurements.flags.EXCLUDE_MASK`
+bit, finite value) — across partitions, like ``prev_*`` — or, when the series has none yet, the series' first
+sample time with a null value. Gap substitution (:mod:`minegas.accounting.gaps`, 40 CFR 98.325: the values
+*before* and *after* a gap, not the bad neighbours) then needs no window function: the quality-assured row that
+ends a gap knows where the gap began and the value before it (:func:`prev_good`, one vectorised pass).
+
 :func:`build_aligned` is pure (no I/O): the store calls it for each (mine, month) partition it touches.
 """
 
@@ -43,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from minegas.measurements.flags import EXCLUDE_MASK, QaFlag, counter_increments
 from minegas.measurements.mapping import (
@@ -87,6 +96,12 @@ ALIGNED_SCHEMA = pa.schema([
     pa.field("prev_flow_mixed_nm3_min", pa.float64()),
     pa.field("prev_ch4_pct", pa.float64()),
     pa.field("prev_flags", pa.uint32()),
+    pa.field("prev_good_ts_ch4_flow_nm3_min", TS),
+    pa.field("prev_good_ch4_flow_nm3_min", pa.float64()),
+    pa.field("prev_good_ts_flow_mixed_nm3_min", TS),
+    pa.field("prev_good_flow_mixed_nm3_min", pa.float64()),
+    pa.field("prev_good_ts_ch4_pct", TS),
+    pa.field("prev_good_ch4_pct", pa.float64()),
 ])
 """Aligned station samples (``aligned/mine=…/month=…/``), sorted by (station_code, ts).
 
@@ -101,7 +116,19 @@ ALIGNED_SCHEMA = pa.schema([
   measurement's pure CH4 flow, the one that counts. ``xcheck_ch4_flow_nm3_min``: the same from the station's
   other flow measurement (cross-check only).
 - ``prev_*``: the station's previous aligned sample (across partitions; null for its first).
+- ``prev_good_ts_<c>``/``prev_good_<c>`` for ``c`` in :data:`GOOD_COLUMNS`: the last earlier sample whose ``c`` is
+  quality-assured (flags pass :data:`~minegas.measurements.flags.EXCLUDE_MASK`, value finite), across partitions;
+  when there is none, the station's first sample time and a null value (:func:`prev_good`). Null only on the
+  station's very first sample.
 """
+
+GOOD_COLUMNS = ("ch4_flow_nm3_min", "flow_mixed_nm3_min", "ch4_pct")
+"""Aligned columns that carry their last quality-assured value (the integrated station values,
+:data:`minegas.accounting.totals.STATION_VALUES`)."""
+
+GoodTail = tuple[int, float]
+"""Where a series' last quality-assured value stands at the end of a partition: (time [UTC µs], value) — the
+last quality-assured sample, or (the series' first sample time, NaN) when it has none yet."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +174,72 @@ def _u32(col: pa.ChunkedArray | pa.Array) -> U32:
 
 def _arr(x: F64) -> pa.Array:
     return pa.array(x, pa.float64(), mask=~np.isfinite(x))
+
+
+def good_mask(flags: U32, value: F64) -> npt.NDArray[np.bool_]:
+    """Quality-assured samples: no :data:`~minegas.measurements.flags.EXCLUDE_MASK` bit and a finite value (the
+    semantics of :mod:`minegas.accounting.reference_integration`)."""
+    return ((np.asarray(flags, np.uint32) & np.uint32(EXCLUDE_MASK)) == 0) & np.isfinite(value)
+
+
+def prev_good(ts_us: I64, value: F64, ok: npt.NDArray[np.bool_], starts: I64,
+              tails: list[GoodTail | None]) -> tuple[I64, F64]:
+    """The last quality-assured sample before each row, per run of equal keys, in one vectorised pass.
+
+    Parameters
+    ----------
+    ts_us, value, ok : the rows, sorted by (key, time) [UTC µs]; ``ok`` from :func:`good_mask`.
+    starts : run start offsets (:func:`minegas.measurements.mapping.point_runs`; last entry = number of rows).
+    tails : per run, the :data:`GoodTail` of the key at the end of the earlier partitions (None: the key has
+        no earlier sample — its first row here is the series' first sample).
+
+    Returns
+    -------
+    (prev_good_ts [µs], prev_good_value): per row the last ok sample strictly before it; when there is none, the
+    series' first sample time and NaN. The very first sample of a series gets ``NO_TS`` and NaN.
+    """
+    n = len(ts_us)
+    pg_ts = np.full(n, NO_TS, np.int64)
+    pg_v = np.full(n, np.nan)
+    if n == 0:
+        return pg_ts, pg_v
+    idx = np.arange(n, dtype=np.int64)
+    last_incl = np.maximum.accumulate(np.where(ok, idx, -1))
+    cand = np.empty(n, np.int64)
+    cand[0] = -1
+    cand[1:] = last_incl[:-1]
+    run_start = np.repeat(starts[:-1], np.diff(starts))
+    inside = cand >= run_start
+    safe = np.where(inside, cand, 0)
+    t_ts = np.empty(len(tails), np.int64)
+    t_v = np.empty(len(tails))
+    for k, tl in enumerate(tails):
+        if tl is None:  # no earlier sample: the gap (if any) starts at the series' first sample
+            t_ts[k], t_v[k] = ts_us[starts[k]], np.nan
+        else:
+            t_ts[k], t_v[k] = tl
+    run_of = np.repeat(np.arange(len(tails)), np.diff(starts))
+    pg_ts = np.where(inside, ts_us[safe], t_ts[run_of])
+    pg_v = np.where(inside, value[safe], t_v[run_of])
+    first_ever = np.zeros(n, bool)
+    first_ever[starts[:-1][[tl is None for tl in tails]]] = True
+    pg_ts = np.where(first_ever, NO_TS, pg_ts)
+    pg_v = np.where(first_ever, np.nan, pg_v)
+    return pg_ts.astype(np.int64), pg_v
+
+
+def good_tail_at(ts_us: int, value: float, ok: bool, pg_ts: int, pg_v: float) -> GoodTail:
+    """The :data:`GoodTail` after a row: the row itself if quality-assured, else its own ``prev_good`` (the very
+    first sample of a series, not ok: the series starts there, no value yet)."""
+    if ok:
+        return int(ts_us), float(value)
+    if pg_ts == NO_TS:
+        return int(ts_us), float("nan")
+    return int(pg_ts), float(pg_v)
+
+
+def _ts_arr(x: I64) -> pa.Array:
+    return pa.array(x, pa.int64(), mask=x == NO_TS).cast(TS)
 
 
 class _MineView:
@@ -241,7 +334,8 @@ def _abs_pressure(mc: MineConfigs, comp: _Comp, barometric_kpa: float | None) ->
 
 
 def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tails: dict[str, PointTail],
-                  station_tails: dict[str, StationTail]) -> pa.Table:
+                  station_tails: dict[str, StationTail],
+                  good_tails: dict[str, dict[str, GoodTail]] | None = None) -> pa.Table:
     """Aligned samples of one mine and month from its stored readings.
 
     Parameters
@@ -251,6 +345,9 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
     snap : registry snapshot (stations, configurations, barometric pressure).
     point_tails : last reading of each point before the partition (for components as of early samples).
     station_tails : last aligned sample of each station before the partition (for ``prev_*``).
+    good_tails : per station and column of :data:`GOOD_COLUMNS`, the :data:`GoodTail` before the partition (for
+        ``prev_good_*``); a station with a ``station_tails`` entry but none here is taken to have no
+        quality-assured value yet, its series starting at that tail.
 
     Returns
     -------
@@ -321,7 +418,10 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
             if meas == "cumulative_mixed":
                 mixed_nm3 = rate_nm3
                 pure_nm3 = rate_nm3 * ch4_pct / 100.0
-                xcheck = nan.copy()
+                # cross-check: the station's instantaneous mixed flow (if metered) × CH4, never added
+                other = mv.asof(mv.point(st.code, "flow_mixed"), t)
+                of0, _ = _to_0c_factor(mc, other.cfg, p_abs, t_c)
+                xcheck = np.where(other.stale, np.nan, other.value * of0) * ch4_pct / 100.0
             else:
                 pure_nm3 = rate_nm3
                 other = mv.asof(mv.point(st.code, "flow_mixed"), t)
@@ -358,6 +458,15 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
         else:
             prev_ts_a[0], prev_pure[0], prev_mixed[0], prev_ch4[0], prev_fl[0] = NO_TS, np.nan, np.nan, np.nan, 0
         no_prev = prev_ts_a == NO_TS
+        gt = (good_tails or {}).get(st.code, {})
+        good_cols: list[pa.Array] = []
+        for col_name, vals in zip(GOOD_COLUMNS, (pure_nm3, mixed_nm3, ch4_pct), strict=True):
+            vals = np.asarray(vals, dtype=np.float64)
+            tl: GoodTail | None = None
+            if tail is not None:
+                tl = gt.get(col_name, (tail.ts_us, float("nan")))
+            g_ts, g_v = prev_good(t, vals, good_mask(flags, vals), np.array([0, n], np.int64), [tl])
+            good_cols += [_ts_arr(g_ts), pa.array(g_v, pa.float64(), mask=~np.isfinite(g_v))]
         parts.append(pa.Table.from_arrays([
             pa.array(np.full(n, mine_code, dtype=object), pa.string()),
             pa.array(np.full(n, st.code, dtype=object), pa.string()),
@@ -374,10 +483,66 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
             pa.array(prev_mixed, pa.float64(), mask=no_prev | ~np.isfinite(prev_mixed)),
             pa.array(prev_ch4, pa.float64(), mask=no_prev | ~np.isfinite(prev_ch4)),
             pa.array(prev_fl, pa.uint32(), mask=no_prev),
+            *good_cols,
         ], schema=ALIGNED_SCHEMA))
     if not parts:
         return ALIGNED_SCHEMA.empty_table()
     return pa.concat_tables(parts)
+
+
+def good_tails_of(table: pa.Table, key: str, columns: dict[str, tuple[str, str]]
+                  ) -> dict[str, dict[str, GoodTail]]:
+    """Per key of a partition table (rows sorted by key, then time; or any order — the last time wins), the
+    :data:`GoodTail` after its last row for each value column.
+
+    Parameters
+    ----------
+    table : aligned samples or readings, with ``ts``, ``flags``, the value columns and their
+        ``prev_good`` columns.
+    key : ``station_code`` or ``point_code``.
+    columns : value column → (its ``prev_good`` time column, its ``prev_good`` value column).
+
+    A table written before the ``prev_good`` columns existed gives the last quality-assured row of the table
+    itself, or (first row, NaN) when it has none (rebuild the store to get exact tails: ``minegas store rebuild``).
+    """
+    out: dict[str, dict[str, GoodTail]] = {}
+    if table.num_rows == 0:
+        return out
+    ts = _ts(table.column("ts"))
+    keys = table.column(key)
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    if pa.types.is_dictionary(keys.type):
+        keys = keys.cast(pa.string())
+    enc = pc.dictionary_encode(keys)
+    kidx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    names = enc.dictionary.to_pylist()
+    order = np.lexsort((ts, kidx))
+    k_s = kidx[order]
+    last = np.flatnonzero(np.r_[k_s[1:] != k_s[:-1], True])
+    first = np.r_[0, last[:-1] + 1]
+    fl = _u32(table.column("flags"))
+    for col, (gts_col, gv_col) in columns.items():
+        v = _f64(table.column(col))
+        ok = good_mask(fl, v)
+        have = gts_col in table.column_names and gv_col in table.column_names
+        if have:
+            gts = _ts(table.column(gts_col))
+            gv = _f64(table.column(gv_col))
+        for a, b in zip(first.tolist(), last.tolist(), strict=True):
+            r = int(order[b])
+            name = str(names[int(k_s[b])])
+            if have:
+                tail = good_tail_at(int(ts[r]), float(v[r]), bool(ok[r]), int(gts[r]), float(gv[r]))
+            else:
+                rows = order[a:b + 1]
+                good = rows[ok[rows]]
+                tail = (int(ts[good[-1]]), float(v[good[-1]])) if good.size else (int(ts[rows[0]]), float("nan"))
+            out.setdefault(name, {})[col] = tail
+    return out
+
+
+STATION_GOOD_COLUMNS = {c: (f"prev_good_ts_{c}", f"prev_good_{c}") for c in GOOD_COLUMNS}
+"""Aligned value column → its ``prev_good`` columns."""
 
 
 def station_tails_of(aligned: pa.Table) -> dict[str, tuple[int, int, int, StationTail]]:

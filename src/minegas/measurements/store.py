@@ -55,9 +55,15 @@ from minegas.errors import ConfigError, MinegasError
 from minegas.measurements.align import (
     ALIGNED_SCHEMA,
     NO_TS,
+    STATION_GOOD_COLUMNS,
+    GoodTail,
     PointTail,
     StationTail,
     build_aligned,
+    good_mask,
+    good_tail_at,
+    good_tails_of,
+    prev_good,
     station_tails_of,
 )
 from minegas.measurements.flags import QaFlag
@@ -90,13 +96,21 @@ READINGS_FILE_SCHEMA = pa.schema([
     pa.field("prev_ts", TS),
     pa.field("prev_value", pa.float64()),
     pa.field("prev_flags", pa.uint32()),
+    pa.field("prev_good_ts", TS),
+    pa.field("prev_good_value", pa.float64()),
 ])
 """Readings files (``readings/mine=…/month=…/``), sorted by (point_code, ts); (point_code, ts) unique per mine.
 
 ``value`` is the raw reading as received (NaN when not numeric, ``value_raw`` then keeps the text); ``kj_status``
 the KJ status bitmask; ``flags`` the QA flags (docs/conventions.md §6); ``batch_id`` the ingest batch
 (``ingest_batch.batch_id``) and ``record_no`` the record in its file. ``prev_ts``/``prev_value``/``prev_flags``:
-the previous stored reading of the same point, across files, partitions and batches (null for the first)."""
+the previous stored reading of the same point, across files, partitions and batches (null for the first).
+``prev_good_ts``/``prev_good_value``: the last earlier reading of the point that is quality-assured (no
+``EXCLUDE_MASK`` bit, numeric), across partitions; when there is none yet, the point's first reading time and null
+(:func:`minegas.measurements.align.prev_good`) — what gap substitution needs (the value *before* a gap)."""
+
+READING_GOOD_COLUMNS = {"value": ("prev_good_ts", "prev_good_value")}
+"""Readings value column → its ``prev_good`` columns."""
 
 INCOMING_SCHEMA = pa.schema([
     pa.field("point_code", pa.string(), nullable=False),
@@ -398,7 +412,8 @@ class Store:
             t = READINGS_FILE_SCHEMA.empty_table()
             return t.select(columns) if columns else t
         tables = [pq.read_table(self.root / f.path, columns=columns) for f in files]
-        return pa.concat_tables(tables, promote_options="none") if len(tables) > 1 else tables[0]
+        # permissive: partitions written before a column was added (e.g. prev_good_*) read with nulls there
+        return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
 
     def read(self, dataset: str, mine_codes: list[str] | None = None, months: list[str] | None = None,
              columns: list[str] | None = None) -> pa.Table:
@@ -630,6 +645,8 @@ class Transaction:
         self.written: set[str] = set()
         self.point_months: dict[tuple[str, str], dict[str, PointMonth]] = {}
         self.station_months: dict[tuple[str, str], dict[str, StationMonth]] = {}
+        self.point_goods: dict[tuple[str, str], dict[str, GoodTail]] = {}
+        self.station_goods: dict[tuple[str, str], dict[str, dict[str, GoodTail]]] = {}
         self.batches: list[BatchRecord] = []
         self.counts: dict[int, BatchCounts] = {}
         self.conflicts: list[dict[str, Any]] = []
@@ -659,6 +676,14 @@ class Transaction:
             key = "point_code" if dataset == "readings" else "station_code"
             t = t.take(pa.array(np.lexsort((_ts_np(t.column("ts")), _sorted_rank(t.column(key))))))
         return t
+
+    def _read_columns(self, dataset: str, mine: str, month: str, columns: list[str]) -> pa.Table | None:
+        """The columns of a partition that its files have (files written before a column existed lack it)."""
+        files = self.partition_files(dataset, mine, month)
+        if not files:
+            return None
+        have = set(pq.read_schema(self.store.root / files[0].path).names)
+        return self.store.read_files(files, [c for c in columns if c in have])
 
     def _set_partition(self, dataset: str, mine: str, month: str, files: list[FileEntry]) -> None:
         key = (dataset, mine, month)
@@ -719,6 +744,33 @@ class Transaction:
 
     def point_tails_before(self, mine: str, month: str) -> dict[str, PointTail]:
         """Last stored reading of each point of the mine in a month before ``month`` (pending-aware)."""
+        return {p: t for p, (_, t) in self._point_tails_with_month(mine, month).items()}
+
+    def point_good_tails_before(self, mine: str, month: str, months: dict[str, str] | None = None
+                                ) -> dict[str, GoodTail]:
+        """Per point with earlier readings: its last quality-assured reading before ``month`` (time, raw value),
+        or (its first reading, NaN) — read from the last row of the partition that holds the point's tail."""
+        if months is None:
+            months = {p: mo for p, (mo, _) in self._point_tails_with_month(mine, month).items()}
+        out: dict[str, GoodTail] = {}
+        by_month: dict[str, set[str]] = {}
+        for p, mo in months.items():
+            mem = self.point_goods.get((mine, mo))
+            if mem is not None and p in mem:
+                out[p] = mem[p]
+            else:
+                by_month.setdefault(mo, set()).add(p)
+        for mo, pts in sorted(by_month.items()):
+            t = self._read_columns("readings", mine, mo, ["point_code", "ts", "value", "flags", "prev_good_ts",
+                                                          "prev_good_value"])
+            if t is None:
+                continue
+            t = t.filter(pc.is_in(t.column("point_code").cast(pa.string()), pa.array(sorted(pts), pa.string())))
+            for p, cols in good_tails_of(t, "point_code", READING_GOOD_COLUMNS).items():
+                out[p] = cols["value"]
+        return out
+
+    def _point_tails_with_month(self, mine: str, month: str) -> dict[str, tuple[str, PointTail]]:
         best: dict[str, tuple[str, PointTail]] = {}
         pending_months = {mo for (m, mo) in self.point_months if m == mine}
         for r in self._point_months_db(mine, before=month):
@@ -733,10 +785,34 @@ class Transaction:
             for p, pm in pts.items():
                 if p not in best or best[p][0] < mo:
                     best[p] = (mo, pm.tail)
-        return {p: t for p, (_, t) in best.items()}
+        return best
 
     def station_tails_before(self, mine: str, month: str) -> dict[str, StationTail]:
         """Last aligned sample of each station of the mine in a month before ``month`` (pending-aware)."""
+        return {c: t for c, (_, t) in self._station_tails_with_month(mine, month).items()}
+
+    def station_good_tails_before(self, mine: str, month: str) -> dict[str, dict[str, GoodTail]]:
+        """Per station with earlier samples: the :data:`~minegas.measurements.align.GoodTail` of each integrated
+        column before ``month``, from the last row of the aligned partition holding the station's tail."""
+        out: dict[str, dict[str, GoodTail]] = {}
+        by_month: dict[str, set[str]] = {}
+        for code, (mo, _) in self._station_tails_with_month(mine, month).items():
+            mem = self.station_goods.get((mine, mo))
+            if mem is not None and code in mem:
+                out[code] = mem[code]
+            else:
+                by_month.setdefault(mo, set()).add(code)
+        cols = ["station_code", "ts", "flags", *STATION_GOOD_COLUMNS,
+                *(c for pair in STATION_GOOD_COLUMNS.values() for c in pair)]
+        for mo, codes in sorted(by_month.items()):
+            t = self._read_columns("aligned", mine, mo, cols)
+            if t is None:
+                continue
+            t = t.filter(pc.is_in(t.column("station_code").cast(pa.string()), pa.array(sorted(codes), pa.string())))
+            out.update(good_tails_of(t, "station_code", STATION_GOOD_COLUMNS))
+        return out
+
+    def _station_tails_with_month(self, mine: str, month: str) -> dict[str, tuple[str, StationTail]]:
         best: dict[str, tuple[str, StationTail]] = {}
         pending_months = {mo for (m, mo) in self.station_months if m == mine}
         with self.store.session() as s:
@@ -756,7 +832,7 @@ class Transaction:
             for code, sm in sts.items():
                 if code not in best or best[code][0] < mo:
                     best[code] = (mo, sm.tail)
-        return {c: t for c, (_, t) in best.items()}
+        return best
 
     def _point_months_of(self, mine: str, month: str) -> dict[str, PointMonth]:
         key = (mine, month)
@@ -956,7 +1032,8 @@ class Transaction:
         first = np.zeros(m, dtype=bool)
         first[starts[:-1]] = True
         # predecessors: previous row of the same point, the first from earlier partitions
-        tails = self.point_tails_before(mine, month)
+        tail_months = self._point_tails_with_month(mine, month)
+        tails = {p_: t for p_, (_, t) in tail_months.items()}
         prev_ts = np.empty(m, np.int64)
         prev_val = np.empty(m)
         if m:
@@ -978,6 +1055,14 @@ class Transaction:
         if m:
             prev_fl[1:] = flags[:-1]
         prev_fl[first] = prev_tail_fl[first]
+        # last quality-assured reading before each row (gap substitution), the first from earlier partitions
+        in_run = set(codes)
+        good_before = self.point_good_tails_before(
+            mine, month, {p_: mo for p_, (mo, _) in tail_months.items() if p_ in in_run})
+        run_tails: list[GoodTail | None] = [
+            (good_before.get(code, (tails[code].ts_us, np.nan)) if code in tails else None) for code in codes]
+        ok_rows = good_mask(flags, k_val)
+        pg_ts, pg_v = prev_good(k_ts, k_val, ok_rows, starts, run_tails)
         # stored rows unchanged?
         old_rows = ~k_new
         unchanged = True
@@ -991,6 +1076,11 @@ class Transaction:
                 np.where(has_prev, prev_val, np.nan)[old_rows], np.where(has_prev, prev_fl, 0)[old_rows]
             unchanged = bool(np.array_equal(ex_fl, nf) and np.array_equal(ex_pts, npt_)
                              and np.all(_nan_eq(ex_pv, npv)) and np.array_equal(ex_pf, npf))
+            if unchanged and {"prev_good_ts", "prev_good_value"} <= set(existing.column_names):
+                unchanged = bool(np.array_equal(_ts_np(existing.column("prev_good_ts"))[src], pg_ts[old_rows])
+                                 and np.all(_nan_eq(_f64(existing.column("prev_good_value"))[src], pg_v[old_rows])))
+            else:
+                unchanged = False  # written before the prev_good columns existed: rewrite the partition
         appendable = True
         if m > 1:
             same_point = np.ones(m, dtype=bool)
@@ -1019,6 +1109,20 @@ class Transaction:
                          if p not in old_pm or old_pm[p].tail.ts_us != pm.tail.ts_us
                          or old_pm[p].tail.flags != pm.tail.flags
                          or not _nan_eq(np.array([old_pm[p].tail.value]), np.array([pm.tail.value]))[0]]
+        # quality-assured tails: a change (late data making an earlier reading good or bad) moves the next
+        # partition's prev_good columns even when the last reading stays the same
+        new_good: dict[str, GoodTail] = {}
+        for i, code in enumerate(codes):
+            j = int(starts[i + 1]) - 1
+            new_good[code] = good_tail_at(int(k_ts[j]), float(k_val[j]), bool(ok_rows[j]), int(pg_ts[j]),
+                                          float(pg_v[j]))
+        old_good = self.point_goods.get((mine, month))
+        if old_good is None:
+            old_good = ({} if existing is None else
+                        {p_: c["value"] for p_, c in good_tails_of(existing, "point_code", READING_GOOD_COLUMNS).items()})
+        changed_tails += [p_ for p_, g in new_good.items() if p_ not in changed_tails and not _same_good(
+            old_good.get(p_), g)]
+        self.point_goods[(mine, month)] = new_good
         if unchanged and n_added == 0:
             if new_pm != old_pm:
                 self.point_months[(mine, month)] = new_pm
@@ -1036,6 +1140,8 @@ class Transaction:
             pa.array(np.where(has_prev, prev_ts, 0), pa.int64(), mask=~has_prev).cast(TS),
             pa.array(prev_val, pa.float64(), mask=~has_prev),
             pa.array(prev_fl, pa.uint32(), mask=~has_prev),
+            pa.array(pg_ts, pa.int64(), mask=pg_ts == NO_TS).cast(TS),
+            pa.array(pg_v, pa.float64(), mask=~np.isfinite(pg_v)),
         ], schema=READINGS_FILE_SCHEMA)
         files = self.partition_files("readings", mine, month)
         if unchanged and appendable and existing is not None and len(files) < self.store.compact_threshold:
@@ -1059,11 +1165,18 @@ class Transaction:
             old = {r.station_code: StationMonth(r.n_samples, _us(r.first_ts), StationTail(
                 _us(r.last_ts), _nan_if_none(r.last_ch4_flow_nm3_min), _nan_if_none(r.last_flow_mixed_nm3_min),
                 _nan_if_none(r.last_ch4_pct), int(r.last_flags))) for r in rows}
+        old_good = self.station_goods.get((mine, month))
+        if old_good is None:
+            cols = ["station_code", "ts", "flags", *STATION_GOOD_COLUMNS,
+                    *(c for pair in STATION_GOOD_COLUMNS.values() for c in pair)]
+            old_t = self._read_columns("aligned", mine, month, cols)
+            old_good = {} if old_t is None else good_tails_of(old_t, "station_code", STATION_GOOD_COLUMNS)
         if readings is None or readings.num_rows == 0:
             table = ALIGNED_SCHEMA.empty_table()
         else:
             table = build_aligned(readings, mine, self.snap, self.point_tails_before(mine, month),
-                                  self.station_tails_before(mine, month))
+                                  self.station_tails_before(mine, month),
+                                  self.station_good_tails_before(mine, month))
         if table.num_rows:
             entry = self._write("aligned", mine, month, table)
             self._set_partition("aligned", mine, month, [entry])
@@ -1071,14 +1184,19 @@ class Transaction:
             self._set_partition("aligned", mine, month, [])
         new = {code: StationMonth(n, first, tail) for code, (n, first, _, tail) in station_tails_of(table).items()}
         self.station_months[(mine, month)] = new
+        new_good = good_tails_of(table, "station_code", STATION_GOOD_COLUMNS)
+        self.station_goods[(mine, month)] = new_good
         self.result.aligned_partitions += 1
+        good_changed = any(not _same_good(old_good.get(code, {}).get(c), g.get(c))
+                           for code, g in new_good.items() for c in STATION_GOOD_COLUMNS) or bool(
+            set(old_good) - set(new_good))
 
         def key(sm: StationMonth) -> tuple[Any, ...]:
             t = sm.tail
             return (t.ts_us, t.flags, *(None if not np.isfinite(x) else x
                                         for x in (t.ch4_flow_nm3_min, t.flow_mixed_nm3_min, t.ch4_pct)))
 
-        return {k: key(v) for k, v in new.items()} != {k: key(v) for k, v in old.items()}
+        return good_changed or {k: key(v) for k, v in new.items()} != {k: key(v) for k, v in old.items()}
 
     def compact_partition(self, dataset: str, mine: str, month: str) -> None:
         """Merge a partition's files into one (rows re-sorted; content unchanged)."""
@@ -1193,6 +1311,13 @@ class Transaction:
             with contextlib.suppress(OSError):
                 (self.store.root / rel).unlink()
         self.written.clear()
+
+
+def _same_good(a: GoodTail | None, b: GoodTail | None) -> bool:
+    """Two good tails are equal (NaN values compare equal)."""
+    if a is None or b is None:
+        return a is b
+    return a[0] == b[0] and (a[1] == b[1] or (np.isnan(a[1]) and np.isnan(b[1])))
 
 
 def _user() -> str:
