@@ -100,6 +100,7 @@ def _register_subcommands() -> None:
         ("minegas.cli.synth", "synth"),
         ("minegas.cli.store", "store"),
         ("minegas.cli.ingest", None),
+        ("minegas.cli.mrv", "mrv"),
     ):
         try:
             mod = importlib.import_module(mod_name)
