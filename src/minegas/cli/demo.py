@@ -48,6 +48,13 @@ def demo(
                   f"{g['drained_nm3'] / 1e4:,.1f} / {g['used_nm3'] / 1e4:,.1f} 万Nm³ ({g['utilization_pct']:.1f} %)")
     console.print(c)
 
+    if r.ingest:
+        i = r.ingest
+        console.print(f"入库 ingest: {i['stored_files']:,} files stored, {i['skipped_files']:,} already stored, "
+                      f"{i['rejected_files']:,} rejected (injected faults) · store: {i['store_readings']:,} readings",
+                      highlight=False)
+    if r.balances:
+        _print_balances(r)
     ref = r.reference
     rt = Table(title=f"参考数据 reference data: {ref['paramsets']} sets, {ref['notes']} data-quality notes")
     for col in ("项目 item", label("value"), label("unit"), label("source")):
@@ -56,6 +63,57 @@ def demo(
         rt.add_row(f["label"], f"{f['value']:g}", f["unit"], f["set"])
     console.print(rt)
     console.print(f"输入 input: {r.input_dir}", highlight=False)
+    for kind, path in r.reports.items():
+        console.print(f"报告 report ({kind}): {path}", highlight=False)
+    if r.report_note:
+        console.print(f"[yellow]{r.report_note}[/]", highlight=False)
+
+
+def _wan(x: float) -> str:
+    return f"{x / 1e4:,.1f}"
+
+
+def _print_balances(r: object) -> None:
+    """The region's methane balance per mine and in total, next to the generator's truth; findings count."""
+    from minegas.accounting.balance import rollup
+
+    bs = r.balances  # type: ignore[attr-defined]
+    truth = r.truth  # type: ignore[attr-defined]
+    first = next(iter(bs.values()))
+    t = Table(title=f"甲烷平衡 methane balance — {r.period} · {first.methodology_id} · "  # type: ignore[attr-defined]
+                    f"{first.density_name} {first.density_kg_m3:g} kg/Nm³ · 万Nm³ pure CH4 at 0 °C")
+    for col in ("煤矿 mine", "抽采 drained", "(真值 truth)", "利用 used", "(真值 truth)", "放空 vented",
+                "风排 VAM", "利用率 utilization", "(真值 truth)", f"CO2e 总 gross t ({first.gwp_set})", "发现 findings"):
+        t.add_column(col, justify="left" if col.startswith("煤矿") else "right")
+    findings = r.findings  # type: ignore[attr-defined]
+    for code, b in sorted(bs.items()):
+        tr = truth.get(code, {})
+        gross = b.co2e_of("gross")
+        rate = b.utilization_rate_drained_frac
+        t.add_row(f"{code} {b.mine_name_zh}", _wan(b.drained_nm3), _wan(tr.get("drained_nm3", 0.0)),
+                  _wan(b.used_nm3), _wan(tr.get("used_nm3", 0.0)), _wan(b.vented_nm3), _wan(b.vam_liberated_nm3),
+                  "" if rate is None else f"{100 * rate:.1f} %", f"{tr.get('utilization_pct', 0.0):.1f} %",
+                  f"{gross.co2e_t:,.0f}" if gross else "", str(sum(findings.get(code, {}).values())))
+    reg = rollup(bs.values(), "region").to_pylist()[0]
+    tot_truth = {k: sum(v.get(k, 0.0) for v in truth.values()) for k in ("drained_nm3", "used_nm3")}
+    t.add_row("合计 total", _wan(reg["drained_nm3"]), _wan(tot_truth["drained_nm3"]), _wan(reg["used_nm3"]),
+              _wan(tot_truth["used_nm3"]), _wan(reg["vented_nm3"]), _wan(reg["vam_liberated_nm3"]),
+              f"{100 * (reg['utilization_rate_drained_frac'] or 0):.1f} %",
+              f"{100 * tot_truth['used_nm3'] / tot_truth['drained_nm3']:.1f} %" if tot_truth["drained_nm3"] else "",
+              f"{reg['co2e_gross_t']:,.0f}", str(sum(sum(f.values()) for f in findings.values())))
+    console.print(t)
+    console.print("CO2e 总 gross = t CH4 emitted (vented + VAM released + unburnt slip + post-mining) × GWP "
+                  f"{first.gwp_set} {first.gwp_horizon} yr (docs/conventions.md §3)", highlight=False)
+    by_rule: dict[str, int] = {}
+    for f in findings.values():
+        for k, n in f.items():
+            by_rule[k] = by_rule.get(k, 0) + n
+    ft = Table(title="合规发现 compliance findings (GB 21522-2024 as a what-if: binding from 2025-04-01 / 2027-04)")
+    ft.add_column("规则 rule")
+    ft.add_column("数量 count", justify="right")
+    for k, n in sorted(by_rule.items()):
+        ft.add_row(k, str(n))
+    console.print(ft)
 
 
 def register(app: typer.Typer) -> None:

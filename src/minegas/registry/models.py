@@ -402,6 +402,8 @@ MODELS: dict[str, type[Base]] = {
 """Table name → model, in dependency order (a table only refers to tables before it, or to itself)."""
 
 
-# The measurement store's bookkeeping tables share this metadata, so that one chain of Alembic migrations builds
-# both (minegas.registry.store_models, migration 0002_store). Imported last: it builds on the classes above.
+# The measurement store's bookkeeping tables (minegas.registry.store_models, migration 0002_store) and the period
+# close tables (minegas.registry.close_models, migration 0003_close) share this metadata, so that one chain of
+# Alembic migrations builds them all. Imported last: they build on the classes above.
+from minegas.registry import close_models as _close_models  # noqa: E402, F401
 from minegas.registry import store_models as _store_models  # noqa: E402, F401

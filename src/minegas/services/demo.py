@@ -2,9 +2,11 @@
 
 Builds the demo region — a fictional Jincheng-like city (docs/synth.md) — in the data home: generates a month of
 its monitoring data with the synthetic generator (KJ networking files and the registry files that describe the
-mines), imports the registry, loads the reference data from the seeds, and returns a summary for the CLI to print.
-Every step is idempotent: a second run on the same data home reuses the generated input (same parameters → same
-bytes) and the registry import changes nothing.
+mines), imports the registry, ingests the month into the measurement store, computes every mine's methane balance
+(docs/mrv.md; China 2015 guideline, GWP SAR) and runs the compliance checks, loads the reference data from the
+seeds, and returns a summary for the CLI to print. Every step is idempotent: a second run on the same data home
+reuses the generated input (same parameters → same bytes), the registry import changes nothing and the ingest
+skips the files it already stored.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from minegas import data
+from minegas.accounting.balance import MineBalance
 from minegas.periods import parse_period
 from minegas.registry import repository
 from minegas.registry.db import session_scope, upgrade_to_head
@@ -50,6 +53,16 @@ class DemoResult:
     units_by_technology: dict[str, int]
     reference: dict[str, Any]
     steps: list[str] = field(default_factory=list)
+    ingest: dict[str, int] = field(default_factory=dict)
+    balances: dict[str, MineBalance] = field(default_factory=dict)
+    findings: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per mine: findings per rule id (GB 21522-2024 judged as a what-if, see :func:`_mrv`)."""
+    truth: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per mine: the generator's physical totals of the month (synth.json) to show next to the balance."""
+    reports: dict[str, Path] = field(default_factory=dict)
+    """Reports written (:func:`_reports`): ``xlsx``/``pdf`` of :data:`DEMO_REPORT_MINE`, ``region_xlsx``/``region_json``."""
+    report_note: str = ""
+    """Why a report format was not written (e.g. no CJK font for the Chinese PDF)."""
 
 
 def _generate_input(settings: Settings, period: str, cadence_s: int, seed: int,
@@ -127,11 +140,79 @@ def run_demo(settings: Settings | None = None, *, period: str = DEMO_PERIOD, cad
             n_st += len(repository.stations(session, m.code))
             n_pt += len(repository.points(session, m.code))
             techs.update(u.technology for u in repository.units(session, m.code))
+    ingest, balances, findings = _mrv(s, input_dir, [m.code for m in mines], parse_period(period).label, say)
+    reports, report_note = _reports(s, [m.code for m in mines], parse_period(period).label, say)
     say("loading reference data …")
     ref = _reference_highlights()
+    truth = {m["mine_code"]: {k: float(m[k]) for k in ("drained_nm3", "used_nm3", "flared_nm3", "vented_nm3",
+                                                        "vam_nm3", "utilization_pct")}
+             for m in manifest.get("mines", [])}
     return DemoResult(
         home=s.home, database_url=s.database_url, schema_revision=rev, period=parse_period(period).label,
         input_dir=input_dir, generated=manifest, registry_import=summary, mines=mines,
         counts={"mines": len(mines), "stations": n_st, "points": n_pt, "units": sum(techs.values())},
-        units_by_technology=dict(sorted(techs.items())), reference=ref,
+        units_by_technology=dict(sorted(techs.items())), reference=ref, ingest=ingest, balances=balances,
+        findings=findings, truth=truth, reports=reports, report_note=report_note,
     )
+
+
+def _mrv(settings: Settings, input_dir: Path, mines: list[str], period: str, say: Callable[[str], None]
+         ) -> tuple[dict[str, int], dict[str, MineBalance], dict[str, dict[str, int]]]:
+    """Ingest the generated KJ files (one commit; already stored files are skipped), then the balances (China
+    2015 guideline, GWP SAR) and compliance findings of every demo mine. GB 21522-2024 binds new mines only from
+    2025-04-01 (existing 2027-04): in the demo month it is judged as a what-if, so the findings show what it would
+    ban."""
+    from minegas.accounting import balance as B
+    from minegas.accounting import runs as R
+    from minegas.measurements.ingest import ingest_paths
+    from minegas.measurements.store import Store
+
+    store = Store(settings.store_dir, settings.database_url)
+    try:
+        say("ingesting the generated KJ files into the measurement store …")
+        rep = ingest_paths(store, [input_dir / "kj"])
+        t = rep.totals()
+        ingest = {"files": t["files"], "stored_files": t["files_stored"] + t["files_partial"],
+                  "skipped_files": t["files_skipped"], "rejected_files": t["files_rejected"],
+                  "readings_stored": t["stored"], "store_readings": int(store.stats()["readings"])}
+        say("computing the methane balances …")
+        balances = B.mine_balances(store, period, mine_codes=mines, methodology="cn-2015", gwp_set="SAR")
+        say("running the compliance checks …")
+        findings = {m: R.check(store, m, period, what_if_2024=True, balance=balances[m]).counts() for m in mines}
+    finally:
+        store.close()
+    return ingest, balances, findings
+
+
+DEMO_REPORT_MINE = "990521000001"
+"""The demo mine whose MRV report the demo writes (青岚煤矿(示例): two drainage systems, gas engines, an off-site
+pipeline, low-concentration engines, two return shafts)."""
+
+
+def _reports(settings: Settings, mines: list[str], period: str, say: Callable[[str], None]
+             ) -> tuple[dict[str, Path], str]:
+    """Write the MRV report of :data:`DEMO_REPORT_MINE` (Chinese PDF and the bilingual Excel workbook) and the
+    region summary into ``<home>/reports`` (docs/reports.md). Without a CJK font the PDF is left out (the note
+    says why) and the Excel files are still written."""
+    from minegas.errors import ConfigError
+    from minegas.measurements.store import Store
+    from minegas.reports.from_engine import write_mrv_report, write_region_summary
+
+    if DEMO_REPORT_MINE not in mines:
+        return {}, f"mine {DEMO_REPORT_MINE} is not in the demo region"
+    note = ""
+    store = Store(settings.store_dir, settings.database_url)
+    try:
+        say(f"writing the MRV report of {DEMO_REPORT_MINE} and the region summary …")
+        try:
+            out = write_mrv_report(DEMO_REPORT_MINE, period, settings.reports_dir, formats=("xlsx", "pdf"), lang="zh",
+                                   store=store)
+        except ConfigError as exc:  # no CJK font: the PDF cannot be printed
+            note = str(exc)
+            out = write_mrv_report(DEMO_REPORT_MINE, period, settings.reports_dir, formats=("xlsx",), lang="zh",
+                                   store=store)
+        summary = write_region_summary(period, settings.reports_dir, mines, store=store,
+                                       title=f"演示区域汇总 demo region summary · {period}")
+    finally:
+        store.close()
+    return {**out, **{f"region_{k}": v for k, v in summary.items()}}, note
