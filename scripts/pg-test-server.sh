@@ -17,7 +17,7 @@ fi
 if [ "$status" != "online" ]; then
   pg_ctlcluster "$ver" "$name" start >&2
 fi
-as_pg() { if [ "$(id -u)" -eq 0 ]; then su postgres -c "$1"; else eval "$1"; fi; }
+as_pg() { if [ "$(id -u)" -eq 0 ]; then (cd / && su postgres -c "$1"); else eval "$1"; fi; }  # cd /: the postgres user may not read the cwd
 for _ in $(seq 1 30); do as_pg "psql -p $port -qtAc 'select 1'" >/dev/null 2>&1 && break; sleep 0.5; done
 as_pg "psql -p $port -qtAc \"select 1 from pg_roles where rolname='$PGUSER_NAME'\"" | grep -q 1 \
   || as_pg "psql -p $port -qc \"create role $PGUSER_NAME login createdb password '$PGPASS'\"" >&2
