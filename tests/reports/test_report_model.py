@@ -282,3 +282,14 @@ def test_file_stem(rep: MrvReport) -> None:
 def test_with_language_rejects_unknown(rep: MrvReport) -> None:
     with pytest.raises(InputError, match="unsupported report language"):
         rep.with_language("fr")  # type: ignore[arg-type]
+
+
+def test_every_registry_role_has_a_report_role_and_labels() -> None:
+    from minegas.i18n import LABELS
+    from minegas.registry.vocab import STATION_ROLES as REGISTRY_ROLES
+    from minegas.reports.model import STATION_ROLES
+
+    assert set(REGISTRY_ROLES) <= set(STATION_ROLES)
+    for role in STATION_ROLES:
+        zh, en = LABELS[f"report.role.{role}"]
+        assert zh and en and zh != en

@@ -424,6 +424,7 @@ def _cover(ws: Worksheet, fm: _Formats, r: MrvReport, refs: _BalanceRefs) -> Non
         ("report.period", m.period_label, "text"),
         ("report.period_start", m.period_start, "dt"),
         ("report.period_end", m.period_end, "dt"),
+        ("report.app.close", " / ".join(LABELS[f"report.close.{r.appendix.period_close.status}"]), "text"),
         ("report.language", m.language, "text"),
         ("report.generated_at", m.generated_at, "dt"),
         ("report.software_version", f"minegas {m.software_version}", "text"),

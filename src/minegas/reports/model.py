@@ -46,9 +46,12 @@ SCHEMA = "minegas.mrv-report/1"
 
 LANGS: tuple[ReportLang, ...] = ("zh", "en")
 CO2E_CONVENTIONS: tuple[Co2eConvention, ...] = ("gross", "net", "displaced")
-STATION_ROLES: tuple[str, ...] = ("drainage_main", "unit_inlet", "unit_outlet", "flare_inlet", "vent_stack",
+STATION_ROLES: tuple[str, ...] = ("drainage_main", "drainage_branch", "pump_outlet", "safety_conveyance_inlet",
+                                  "unit_inlet", "unit_outlet", "flare_inlet", "vent_stack", "transfer_out",
                                   "return_shaft", "other")
-"""Station roles of the registry (docs/registry.md) that a point-total row may carry."""
+"""Station roles a point-total row may carry, in report order: every role of the registry
+(:data:`minegas.registry.vocab.STATION_ROLES`, docs/registry.md) in the gas's path, plus 'other' for rows from
+outside the registry."""
 
 REL_TOL = 1e-6
 """Relative tolerance of the consistency checks (1 ppm of the largest term): totals computed by an engine in
