@@ -358,7 +358,7 @@ READING_COLUMNS = ("mine_code", "point_code", "ts", "value", "flags", "prev_ts",
 
 
 def station_day_expr(aligned: ir.Table, start_day: date, end_day: date, *, gap_rule: GapRule | str | None = None,
-                     extra: ir.Table | None = None) -> ir.Table:
+                     extra: ir.Table | None = None, lookahead: bool = True) -> ir.Table:
     """Ibis expression of station-day totals over aligned samples (see :func:`station_day_totals`)."""
     values = {n: (n, f"prev_{n}") for n in STATION_VALUES}
     rule = _gap_rule(gap_rule)
@@ -366,13 +366,16 @@ def station_day_expr(aligned: ir.Table, start_day: date, end_day: date, *, gap_r
         return _segment_parts(aligned, ["mine_code", "station_code"], values, "integration", "max_gap_s",
                               day_index(start_day), day_index(end_day))
     t = _cast_int_flags(aligned.select(*STATION_COLUMNS))
+    if extra is None and lookahead:
+        extra = table_lookahead(t, "station_code", {n: n for n in STATION_VALUES}, start_day, end_day)
     return _segment_parts(t, ["mine_code", "station_code"], values, "integration", "max_gap_s",
                           day_index(start_day), day_index(end_day), gap=rule, good=STATION_GOOD,
                           extra=None if extra is None else _cast_int_flags(extra.select(*STATION_COLUMNS)))
 
 
 def point_day_expr(readings: ir.Table, configs: ir.Table, start_day: date, end_day: date, *,
-                   gap_rule: GapRule | str | None = None, extra: ir.Table | None = None) -> ir.Table:
+                   gap_rule: GapRule | str | None = None, extra: ir.Table | None = None,
+                   lookahead: bool = True) -> ir.Table:
     """Ibis expression of point-day totals over raw readings joined with their configuration interval. Rule
     ``exclude``: keyed by the configuration's ``c_id``; substituting rules: by (mine_code, point_code)."""
     rule = _gap_rule(gap_rule)
@@ -381,7 +384,10 @@ def point_day_expr(readings: ir.Table, configs: ir.Table, start_day: date, end_d
         lo = day_index(start_day) * DAY_S_INT - CST_OFFSET_S
         hi = (day_index(end_day) + 2) * DAY_S_INT - CST_OFFSET_S
         tm0 = _seconds(r.ts)
-        r = _cast_int_flags(r.select(*READING_COLUMNS)).filter((tm0 >= lo) & (tm0 < hi))
+        r = _cast_int_flags(r.select(*READING_COLUMNS))
+        if extra is None and lookahead:
+            extra = table_lookahead(r, "point_code", {"value": "value"}, start_day, end_day)
+        r = r.filter((tm0 >= lo) & (tm0 < hi))
         if extra is not None:
             r = r.union(_cast_int_flags(extra.select(*READING_COLUMNS)), distinct=False)
     j = _point_rows(r, configs)
@@ -534,7 +540,8 @@ def _finish(con: Any, expr: ir.Table, keys: list[str], values: Sequence[str], st
 
 
 def station_day_totals(aligned: ir.Table, start_day: date, end_day: date, con: Any, *,
-                       gap_rule: GapRule | str | None = None, extra: ir.Table | None = None) -> pa.Table:
+                       gap_rule: GapRule | str | None = None, extra: ir.Table | None = None,
+                       lookahead: bool = True) -> pa.Table:
     """Per station and CST day of [start_day, end_day]: integrals, seconds measured/substituted/missing, means.
 
     Parameters
@@ -545,6 +552,9 @@ def station_day_totals(aligned: ir.Table, start_day: date, end_day: date, con: A
     con : the Ibis connection the table lives on (DuckDB or PySpark).
     gap_rule : :class:`~minegas.accounting.gaps.GapRule` or its name; None/``exclude`` = gaps missing.
     extra : rows after the scanned window that close gaps open at its end (:func:`lookahead_rows`).
+    lookahead : without ``extra``, take those rows from ``aligned`` itself (:func:`table_lookahead`): a gap open
+        at the period end is closed by the first quality-assured sample after it wherever it lies in the table.
+        The store functions pass ``False`` with their own ``extra`` (later partitions are not in the table).
 
     Returns
     -------
@@ -556,7 +566,8 @@ def station_day_totals(aligned: ir.Table, start_day: date, end_day: date, con: A
     flow (they add up to 86 400 s), ``samples``.
     """
     _check_days(start_day, end_day)
-    out = _finish(con, station_day_expr(aligned, start_day, end_day, gap_rule=gap_rule, extra=extra),
+    out = _finish(con, station_day_expr(aligned, start_day, end_day, gap_rule=gap_rule, extra=extra,
+                                        lookahead=lookahead),
                   ["mine_code", "station_code"], STATION_VALUES, start_day, end_day)
     out = out.append_column("ch4_nm3", pc.divide(out.column("ch4_flow_nm3_min_integral"), 60.0))
     out = out.append_column("ch4_substituted_nm3",
@@ -565,7 +576,8 @@ def station_day_totals(aligned: ir.Table, start_day: date, end_day: date, con: A
 
 
 def point_day_totals(readings: ir.Table, configs: ir.Table, start_day: date, end_day: date, con: Any, *,
-                     gap_rule: GapRule | str | None = None, extra: ir.Table | None = None) -> pa.Table:
+                     gap_rule: GapRule | str | None = None, extra: ir.Table | None = None,
+                     lookahead: bool = True) -> pa.Table:
     """Per point and CST day: integral of the reading in its canonical unit [unit·s] (a flow in m³/min →
     m³·s/min, divide by 60 for m³, in the meter's own basis), seconds measured/substituted/missing, mean,
     samples. Readings outside every configuration interval of their point are not counted. Cumulative (counter)
@@ -573,10 +585,12 @@ def point_day_totals(readings: ir.Table, configs: ir.Table, start_day: date, end
     their ``value_integral`` is the volume counted [m³, meter basis] and ``value_mean`` the mean rate [m³/s];
     they are never substituted.
 
-    ``configs`` from :func:`configs_table`; ``gap_rule`` and ``extra`` as :func:`station_day_totals`.
+    ``configs`` from :func:`configs_table`; ``gap_rule``, ``extra`` and ``lookahead`` as
+    :func:`station_day_totals`.
     """
     _check_days(start_day, end_day)
-    expr = point_day_expr(readings, configs, start_day, end_day, gap_rule=gap_rule, extra=extra)
+    expr = point_day_expr(readings, configs, start_day, end_day, gap_rule=gap_rule, extra=extra,
+                          lookahead=lookahead)
     key_map = None
     if not _gap_rule(gap_rule).substitutes:
         ids = con.to_pyarrow(configs.select("c_id", "c_mine_code", "c_point_code"))
@@ -678,6 +692,31 @@ def open_gap_keys(con: Any, table: ir.Table, key: str, values: dict[str, str], s
         if names:
             out[(str(row["mine_code"]), str(row[key]))] = names
     return out
+
+
+def table_lookahead(table: ir.Table, key: str, values: dict[str, str], start_day: date, end_day: date) -> ir.Table:
+    """Rows of ``table`` after the scanned window ``[period start, period end + 1 day)`` that close gaps open at its
+    end — the in-table counterpart of :func:`lookahead_rows` for tables that hold data beyond the window.
+
+    Per (mine, key): for each value, the first quality-assured row at or after the window's end (it ends the gap
+    and carries where it began, ``prev_good_*``), and the key's last row (it ends a gap that never closes). Rows
+    that close nothing open in the period only add gap pieces after it, which the day join drops.
+    """
+    _, _, hi = _window_bounds(start_day, end_day)
+    after = table.filter(_seconds(table.ts) >= hi)
+    after = after.mutate(_la_tm=_seconds(after.ts))
+    ok_flags = (after.flags.cast("int64") & ibis.literal(EXCLUDE_MASK, "int64")) == 0
+    no_ts = ibis.null().cast("int64")
+    aggs: dict[str, ir.Value] = {"_la_last": after._la_tm.max()}
+    for name, col in values.items():
+        ok = ok_flags & after[col].notnull() & ~after[col].isnan()
+        aggs[f"_la_first_{name}"] = ibis.cases((ok, after._la_tm), else_=no_ts).min()
+    firsts = after.group_by(["mine_code", key]).aggregate(**aggs)
+    j = after.join(firsts, ["mine_code", key])
+    pick = j._la_tm == j._la_last
+    for name in values:
+        pick = pick | (j._la_tm == j[f"_la_first_{name}"]).fill_null(False)
+    return j.filter(pick).select(*table.columns)
 
 
 def lookahead_rows(store: Store, dataset: str, open_keys: dict[tuple[str, str], set[str]], after_s: int,
@@ -878,7 +917,7 @@ def store_station_totals(store: Store, period: str, *, mine_codes: list[str] | N
     table = _cast_int_flags(table.select(*STATION_COLUMNS))
     extra = _with_lookahead(con, store, "aligned", table, "station_code", {n: n for n in STATION_VALUES}, a, b,
                             mine_codes)
-    return station_day_totals(table, a, b, con, gap_rule=rule, extra=extra)
+    return station_day_totals(table, a, b, con, gap_rule=rule, extra=extra, lookahead=False)
 
 
 def store_point_totals(store: Store, period: str, *, mine_codes: list[str] | None = None, con: Any = None,
@@ -897,10 +936,10 @@ def store_point_totals(store: Store, period: str, *, mine_codes: list[str] | Non
         return point_day_totals(table, configs, a, b, con)
     table = _cast_int_flags(table.select(*READING_COLUMNS))
     extra = _with_lookahead(con, store, "readings", table, "point_code", {"value": "value"}, a, b, mine_codes)
-    return point_day_totals(table, configs, a, b, con, gap_rule=rule, extra=extra)
+    return point_day_totals(table, configs, a, b, con, gap_rule=rule, extra=extra, lookahead=False)
 
 
 __all__ = ["STATION_VALUES", "aggregate_periods", "configs_table", "connect_duckdb", "day_index", "gap_pieces_expr",
            "lookahead_rows", "open_gap_keys", "parquet_table", "period_days", "point_day_expr", "point_day_totals",
            "small_table", "station_day_expr", "station_day_totals", "store_gap_pieces", "store_point_totals",
-           "store_station_totals", "store_table"]
+           "store_station_totals", "store_table", "table_lookahead"]
