@@ -42,6 +42,8 @@ _L: dict[str, tuple[str, str]] = {
     "destroyed": ("年销毁量", "CH4 destroyed [万Nm³/yr]"), "power": ("年净发电", "net power [万kWh/yr]"),
     "heat": ("年供热", "heat [GJ/yr]"), "co2e": ("年减排(净)", "CO2e net [t/yr]"),
     "npv": ("净现值", "NPV [万元]"), "findings": ("法规提示", "findings"),
+    "unit": ("去向装置", "to unit"), "share": ("占比", "share of CH4"), "kind": ("类别", "kind"),
+    "feeds": ("去向", "feeds"),
 }
 
 
@@ -114,9 +116,54 @@ def _window(text: str | None) -> tuple[float, float] | None:
     return lo, hi
 
 
+def _step_s(freq: str) -> tuple[int, float]:
+    import pandas as pd
+
+    try:
+        sec = pd.Timedelta(freq).total_seconds()
+    except ValueError:
+        raise InputError("bad --freq", [Problem("not a pandas offset", field="--freq", value=freq,
+                                                fix="e.g. 1h or 1D")]) from None
+    if not sec > 0:
+        raise InputError("bad --freq", [Problem("must be a positive duration", field="--freq", value=freq,
+                                                fix="e.g. 1h or 1D")])
+    return int(sec), sec / 3600.0
+
+
+def _profile_row(t: Table, name: str, p: Any) -> None:
+    pc = p.percentiles["ch4_nm3_min"]
+    t.add_row(name, f"{p.mean_flow_nm3_min:,.2f}", f"{p.mean_ch4_nm3_min:,.3f}", f"{p.mean_ch4_pct:.3f}",
+              f"{pc['p10']:.3g}–{pc['p90']:.3g}", f"{p.data_frac:.1%}", f"{p.supply_frac:.1%}",
+              f"{p.class_hours_frac['explosive_band']:.1%}",
+              f"{p.trend_pct_per_yr:+.1f}" if p.trend_pct_per_yr is not None else "—")
+
+
+def _profile_table(title: str) -> Table:
+    t = Table(title=title)
+    for k in ("station", "mean_flow", "mean_pure", "mean_pct", "p10_90", "data", "supply", "band", "trend"):
+        t.add_column(_l(k))
+    return t
+
+
+def _print_check(check: Any) -> None:
+    console.print(f"设计对比 design vs actual: {check.supported_frac:.3f} of design CH4 "
+                  f"({check.design_ch4_nm3_min:g} Nm³/min); binding 制约因素: {check.binding}; "
+                  f"hours short of gas {check.hours_short_gas_supply:g}, of unit limits "
+                  f"{check.hours_short_unit_constraints:g}", highlight=False)
+
+
 @app.command()
 def profile(
-    file: Annotated[Path, typer.Argument(help="series file (.csv or .parquet) with time, flow and CH4 columns")],
+    file: Annotated[Path | None, typer.Argument(
+        help="series file (.csv or .parquet) with time, flow and CH4 columns; omit with --mine/--period")] = None,
+    mine: Annotated[str | None, typer.Option("--mine", help="mine code (煤矿编码): profile its stations from the "
+                                                             "measurement store")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="with --mine: 2025-03, 2025-Q1, "
+                                                                 "2025-03-01..2025-03-07 … (CST)")] = None,
+    station: Annotated[list[str] | None, typer.Option(
+        "--station", help="with --mine: profile these stations (repeatable; default the mine's sources)")] = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="with --mine: design vs actual of this registry unit")] = None,
     time_col: Annotated[str, typer.Option("--time-col")] = "ts",
     flow_col: Annotated[str, typer.Option("--flow-col", help="mixed flow column [Nm³/min at 0 °C]")] = "flow_nm3_min",
     ch4_col: Annotated[str, typer.Option("--ch4-col", help="CH4 column [%]")] = "ch4_pct",
@@ -125,17 +172,32 @@ def profile(
     = None,
     freq: Annotated[str, typer.Option("--freq", help="aggregation period (pandas offset, e.g. 1h, 1D)")] = "1h",
     design_capacity: Annotated[float | None, typer.Option(
-        "--design-capacity-nm3-min", help="existing unit: design inlet flow [Nm³/min at 0 °C]")] = None,
-    design_pct: Annotated[float | None, typer.Option("--design-ch4-pct", help="existing unit: design CH4 [%]")]
-    = None,
-    window: Annotated[str | None, typer.Option("--window", help="existing unit: accepted CH4 window MIN:MAX [%]")]
-    = None,
-    safe_transport: Annotated[bool, typer.Option("--safe-transport", help="unit has a safe-transport system")]
-    = False,
+        "--design-capacity-nm3-min", help="file mode, existing unit: design inlet flow [Nm³/min at 0 °C]")] = None,
+    design_pct: Annotated[float | None, typer.Option(
+        "--design-ch4-pct", help="existing unit: design CH4 [%] (with --unit: overrides the registry-derived "
+                                 "design point)")] = None,
+    window: Annotated[str | None, typer.Option(
+        "--window", help="file mode, existing unit: accepted CH4 window MIN:MAX [%]")] = None,
+    safe_transport: Annotated[bool, typer.Option(
+        "--safe-transport", help="file mode: the unit has a safe-transport system")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """供气分析 · Source profiles per station (distributions, duration curve, availability, trend), and optionally
-    design vs actual for an existing unit fed by all stations in the file."""
+    """供气分析 · Source profiles per station (distributions, duration curve, availability, trend) from a series
+    file or from the measurement store (--mine, --period), and design vs actual of an existing unit."""
+    if (file is None) == (mine is None):
+        raise InputError("profile: give a series file or --mine", [Problem(
+            "exactly one of FILE and --mine is needed", field="FILE/--mine",
+            fix="minegas util profile series.csv …, or minegas util profile --mine ID --period P")])
+    if mine is not None:
+        _profile_store(mine, period, station, unit, freq, design_pct, design_capacity, window, safe_transport,
+                       as_json)
+        return
+    assert file is not None
+    store_only = [n for n, v in (("--period", period), ("--station", station), ("--unit", unit)) if v]
+    if store_only:
+        raise InputError("profile: option needs --mine", [Problem(
+            f"{', '.join(store_only)} select data in the measurement store", field=store_only[0],
+            fix="add --mine ID (and --period), or drop the option")])
     from minegas.utilization.profiles import (
         UnitDesign,
         design_vs_actual,
@@ -148,13 +210,7 @@ def profile(
                         tz=tz)
     if frame.empty:
         raise InputError(f"{file}: no rows", [Problem("the file has no data rows", file=str(file))])
-    try:
-        import pandas as pd
-
-        step_h = pd.Timedelta(freq).total_seconds() / 3600.0
-    except ValueError:
-        raise InputError("bad --freq", [Problem("not a pandas offset", field="--freq", value=freq,
-                                                fix="e.g. 1h or 1D")]) from None
+    _, step_h = _step_s(freq)
     per = hourly(frame, freq)
     profs = {st: station_profile(per, st, step_h) for st in sorted(per["station"].unique())}
     check = None
@@ -169,29 +225,89 @@ def profile(
         print_json({"stations": {k: v.as_dict() for k, v in profs.items()},
                     "design_check": check.as_dict() if check else None, "ref_state": "0C", "freq": freq})
         return
-    t = Table(title=f"供气分析 source profile — {file.name} ({freq})")
-    for k in ("station", "mean_flow", "mean_pure", "mean_pct", "p10_90", "data", "supply", "band", "trend"):
-        t.add_column(_l(k))
+    t = _profile_table(f"供气分析 source profile — {file.name} ({freq})")
     for st, p in profs.items():
-        pc = p.percentiles["ch4_nm3_min"]
-        t.add_row(st, f"{p.mean_flow_nm3_min:,.2f}", f"{p.mean_ch4_nm3_min:,.3f}", f"{p.mean_ch4_pct:.3f}",
-                  f"{pc['p10']:.3g}–{pc['p90']:.3g}", f"{p.data_frac:.1%}", f"{p.supply_frac:.1%}",
-                  f"{p.class_hours_frac['explosive_band']:.1%}",
-                  f"{p.trend_pct_per_yr:+.1f}" if p.trend_pct_per_yr is not None else "—")
+        _profile_row(t, st, p)
     console.print(t)
     if check is not None:
-        console.print(f"设计对比 design vs actual: {check.supported_frac:.3f} of design CH4 "
-                      f"({check.design_ch4_nm3_min:g} Nm³/min); binding 制约因素: {check.binding}; "
-                      f"hours short of gas {check.hours_short_gas_supply:g}, of unit limits "
-                      f"{check.hours_short_unit_constraints:g}", highlight=False)
+        _print_check(check)
+
+
+def _profile_store(mine: str, period: str | None, stations: list[str] | None, unit: str | None, freq: str,
+                   design_pct: float | None, design_capacity: float | None, window: str | None,
+                   safe_transport: bool, as_json: bool) -> None:
+    from minegas.utilization.sources import load_mine_gas
+
+    if period is None:
+        raise InputError("profile: --mine needs --period", [Problem(
+            "the store's data are selected by a period", field="--period", fix="e.g. --period 2025-03")])
+    file_only = [n for n, v in (("--design-capacity-nm3-min", design_capacity), ("--window", window),
+                                ("--safe-transport", safe_transport)) if v]
+    if file_only:
+        raise InputError("profile: option not used with --mine", [Problem(
+            f"{', '.join(file_only)} describe a unit of a series file; registry units have their design point",
+            field=file_only[0], fix="use --unit CODE (and --design-ch4-pct to override the design concentration)")])
+    step_s, _ = _step_s(freq)
+    gas = load_mine_gas(mine, period, step_s=step_s)
+    picked = {}
+    for code in stations or []:
+        gas.station(code)
+        picked[code] = gas.profile(code)
+    check = gas.unit_check(unit, design_ch4_pct=design_pct) if unit is not None else None
+    if as_json:
+        out: dict[str, Any] = {"mine": gas.mine.code, "name_zh": gas.mine.name_zh, "name_en": gas.mine.name_en,
+                               "period": gas.period.label, "freq": freq, "ref_state": "0C"}
+        if stations:
+            out["stations"] = {k: (v.as_dict() if v is not None else None) for k, v in picked.items()}
+        else:
+            out["sources"] = [s.as_dict() for s in gas.sources]
+        out["design_check"] = check.as_dict() if check is not None else None
+        print_json(out)
+        return
+    t = _profile_table(f"供气分析 source profile — {gas.mine.name_zh} {gas.mine.code}, {gas.period.label} ({freq})")
+    if stations:
+        for code, p in picked.items():
+            if p is None:
+                t.add_row(code, *(["—"] * 8))
+            else:
+                _profile_row(t, code, p)
+        console.print(t)
+    else:
+        for s in gas.sources:
+            if s.profile is None:
+                t.add_row(f"{s.station_code} ({s.kind})", *(["—"] * 8))
+            else:
+                _profile_row(t, f"{s.station_code} ({s.kind})", s.profile)
+        console.print(t)
+        f = Table(title="去向 where the gas goes (MRV totals, pure CH4)")
+        for k in ("sources", "unit", "kind", "share"):
+            f.add_column(_l(k))
+        for s in gas.sources:
+            for fd in s.feeds:
+                f.add_row(s.station_code, f"{fd.target} {fd.name_zh}", fd.kind,
+                          f"{fd.share_frac:.1%}" if fd.share_frac is not None else "—")
+        console.print(f)
+    if check is not None:
+        pot = check.potential.supported_frac if check.potential is not None else None
+        console.print(
+            f"设计对比 design vs actual — {check.unit_code} {check.name_zh}: design {check.design.design_ch4_nm3_min:g} "
+            f"Nm³/min CH4 ({check.design_basis}); supported 实际支撑 {check.supported_frac:.3f} (hours), intake "
+            f"{check.intake_frac:.3f} (period), with vented/released gas 含放空气 "
+            f"{f'{pot:.3f}' if pot is not None else '—'}; binding 制约因素: {check.actual.binding}",
+            highlight=False)
+        for n in check.notes:
+            console.print(f"! {n}", highlight=False)
 
 
 # --- recommend -----------------------------------------------------------------------------------------------
 
 @app.command()
 def recommend(
-    mine: Annotated[str, typer.Option("--mine", help="mine id (煤矿编码) in the sources file")],
-    sources: Annotated[Path, typer.Option("--sources", help="mine-sources file (YAML/TOML; docs/utilization.md)")],
+    mine: Annotated[str, typer.Option("--mine", help="mine id (煤矿编码)")],
+    sources: Annotated[Path | None, typer.Option(
+        "--sources", help="mine-sources file (YAML/TOML; docs/utilization.md); omit to use --period")] = None,
+    period: Annotated[str | None, typer.Option(
+        "--period", help="measured sources of the mine from the store over this period (CST), e.g. 2025-03")] = None,
     rank_by: Annotated[str | None, typer.Option("--rank-by", help="npv | co2e | ch4 | energy")] = None,
     gwp: Annotated[str, typer.Option("--gwp", help="GWP set (SAR AR4 AR5 AR6 AR6-fossil …)")] = "AR6-fossil",
     horizon: Annotated[int, typer.Option("--horizon", help="GWP horizon [years]: 100 or 20")] = 100,
@@ -200,18 +316,46 @@ def recommend(
     top: Annotated[int, typer.Option("--top", help="show the first N options")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """推荐方案 · Ranked utilization options for a mine's sources and their blend, with exclusions and reasons."""
+    """推荐方案 · Ranked utilization options for a mine's sources and their blend, with exclusions and reasons —
+    sources from a file (--sources) or measured in the store (--period)."""
     from minegas.utilization.recommend import load_mine_sources
     from minegas.utilization.recommend import recommend as run
 
     if rank_by is not None and rank_by not in ("npv", "co2e", "ch4", "energy"):
         raise typer.BadParameter("use npv, co2e, ch4 or energy", param_hint="--rank-by")
-    ms = load_mine_sources(sources, mine)
+    if (sources is None) == (period is None):
+        raise InputError("recommend: give --sources or --period", [Problem(
+            "exactly one of --sources FILE (declared sources) and --period P (measured sources) is needed",
+            field="--sources/--period", fix="e.g. minegas util recommend --mine ID --period 2025-03")])
+    measured = None
+    if sources is not None:
+        ms = load_mine_sources(sources, mine)
+    else:
+        from minegas.utilization.sources import load_mine_gas
+
+        assert period is not None
+        gas = load_mine_gas(mine, period)
+        measured = gas.sources
+        ms = gas.mine_sources()
     rec = run(ms, rank_by=rank_by, gwp_set=gwp, horizon=horizon, operating_hours_per_yr=hours,  # type: ignore[arg-type]
               policy=policy)
     if as_json:
-        print_json(rec.as_dict())
+        out = rec.as_dict()
+        if measured is not None:
+            out["period"] = gas.period.label
+            out["measured_sources"] = [s.as_dict(profile=False) for s in measured]
+        print_json(out)
         return
+    if measured is not None:
+        st = Table(title=f"气源 measured sources — {gas.mine.name_zh} {gas.mine.code}, {gas.period.label}")
+        for k in ("station", "kind", "mean_flow", "mean_pure", "mean_pct", "data", "supply", "feeds"):
+            st.add_column(_l(k))
+        for s in measured:
+            st.add_row(s.station_code, s.kind, f"{s.flow_nm3_min:,.2f}", f"{s.ch4_flow_nm3_min:,.3f}",
+                       f"{s.ch4_pct:.3f}", f"{s.data_frac:.1%}", f"{s.supply_frac:.1%}",
+                       ", ".join(f"{fd.target} {fd.share_frac:.0%}" if fd.share_frac is not None else fd.target
+                                 for fd in s.feeds))
+        console.print(st)
     t = Table(title=f"推荐方案 options — {ms.name or ''} {ms.mine} (rank by {rec.rank_by}; {gwp} {horizon} yr)")
     for k in ("rank", "technology", "sources", "inlet", "destroyed", "power", "heat", "co2e", "npv", "ccer",
               "findings"):

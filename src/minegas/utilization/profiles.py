@@ -3,11 +3,13 @@ curves, availability, trend — and "design vs actual" for an existing unit.
 
 Input is one frame with columns ``ts`` (timezone-aware), ``flow_nm3_min`` (mixed flow, Nm³/min at 0 °C,
 101.325 kPa), ``ch4_pct`` and optionally ``station``: a user series read by :func:`read_series` (CSV or Parquet),
-or the MRV store's aligned station samples later (the same columns per station — pass the frame to
-:func:`hourly`). Everything after reading is pure.
+aggregated by :func:`hourly`. Stations in the measurement store are profiled from hourly frames of the same shape
+that :func:`minegas.utilization.sources.station_hours` integrates from the store's aligned samples (with the MRV
+engine's semantics, plus ``covered_s`` and the integrals ``ch4_nm3``/``mixed_nm3``); :func:`station_profile` and
+:func:`design_vs_actual` take either. Everything after reading is pure.
 
-Aggregation (documented choice): a period's mixed flow is the mean of its samples; its pure CH4 flow
-(抽采纯量) is the mean of ``flow × ch4 / 100`` sample by sample; its concentration is the flow-weighted
+Aggregation of user series (documented choice): a period's mixed flow is the mean of its samples; its pure CH4
+flow (抽采纯量) is the mean of ``flow × ch4 / 100`` sample by sample; its concentration is the flow-weighted
 ``100 × pure / mixed``. Samples with a missing value are skipped; a period without samples is a gap.
 Periods are cut on the UTC clock; hours coincide with China Standard Time hours (UTC+8, no DST), days are cut
 in CST (docs/conventions.md §4).
@@ -256,13 +258,19 @@ def duration_curve(values: Sequence[float] | np.ndarray, points: int = 21) -> tu
 
 def station_profile(periods: pd.DataFrame, station: str, step_hours: float = 1.0,
                     supply_threshold_nm3_min: float = 0.0, band: ExplosiveRange | None = None) -> StationProfile:
-    """Profile of one station from :func:`hourly` output (rows of that station)."""
+    """Profile of one station from :func:`hourly` output (rows of that station).
+
+    A period has data when it has samples — or, for frames from the store
+    (:func:`minegas.utilization.sources.station_hours`), when ``covered_s > 0`` (seconds with quality-assured
+    data). ``total_ch4_nm3`` is the sum of the ``ch4_nm3`` column when the frame has it (the integrated pure CH4,
+    Nm³ at 0 °C, equal to the MRV totals), else the mean pure flow of each period with data × its length.
+    """
     band = band or ExplosiveRange()
     s = periods[periods["station"] == station].sort_values("period")
     if s.empty:
         raise InputError("profile: unknown station", [Problem(f"no periods for station {station!r}",
                          field="station", value=station)])
-    has = s["samples"] > 0
+    has = (s["covered_s"] > 0) if "covered_s" in s.columns else (s["samples"] > 0)
     d = s[has]
     flow, pure, pct = d["flow_nm3_min"].to_numpy(), d["ch4_nm3_min"].to_numpy(), d["ch4_pct"].to_numpy()
     pcts: dict[str, dict[str, float]] = {}
@@ -298,7 +306,8 @@ def station_profile(periods: pd.DataFrame, station: str, step_hours: float = 1.0
         supply_frac=float((pure > supply_threshold_nm3_min).mean()) if pure.size else 0.0,
         mean_flow_nm3_min=mean_flow, mean_ch4_nm3_min=mean_pure,
         mean_ch4_pct=100.0 * mean_pure / mean_flow if mean_flow and mean_flow > 0 else math.nan,
-        total_ch4_nm3=float(pure.sum() * 60.0 * step_hours), percentiles=pcts, class_hours_frac=cls,
+        total_ch4_nm3=(float(np.nansum(d["ch4_nm3"].to_numpy(dtype=float))) if "ch4_nm3" in d.columns
+                       else float(pure.sum() * 60.0 * step_hours)), percentiles=pcts, class_hours_frac=cls,
         trend_ch4_nm3_min_per_yr=slope, trend_pct_per_yr=rel, trend_p_value=pval, duration_curve=dc)
 
 

@@ -16,8 +16,9 @@ Each option reports, per year of ``operating_hours_per_yr`` at the sources' mean
   :func:`evaluate_economics` (see its docstring for what happens when that module is not available).
 
 Sources come from a mine-sources file (:func:`load_mine_sources`; YAML or TOML, each source either with mean
-``flow_nm3_min``/``ch4_pct`` or a ``profile`` series file) now, and from MRV station totals later through the same
-:class:`MineSources` record.
+``flow_nm3_min``/``ch4_pct`` or a ``profile`` series file), or are measured: the registry's drainage mains and
+return shafts with the MRV engine's time-weighted means from the measurement store
+(:meth:`minegas.utilization.sources.MineGas.mine_sources`) — the same :class:`MineSources` record.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class Source:
 
 @dataclass(frozen=True)
 class MineSources:
-    """A mine and its sources (from a file now, from MRV station totals later)."""
+    """A mine and its sources (from a mine-sources file, or measured: :mod:`minegas.utilization.sources`)."""
 
     mine: str
     sources: list[Source]
