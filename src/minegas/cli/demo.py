@@ -55,6 +55,11 @@ def demo(
                       highlight=False)
     if r.balances:
         _print_balances(r)
+    for d in r.design_checks:
+        pot = f", {d['potential_frac']:.1%} with the vented gas 含放空气" if d["potential_frac"] is not None else ""
+        console.print(f"设计对比 design vs actual · {d['mine_code']} {d['unit_code']} {d['name_zh']}: the measured gas "
+                      f"supported {d['supported_frac']:.1%} of design ({d['design_ch4_nm3_min']:.0f} Nm³/min CH4; "
+                      f"binding 约束: {d['binding']}{pot}) — {d['published']}", highlight=False)
     ref = r.reference
     rt = Table(title=f"参考数据 reference data: {ref['paramsets']} sets, {ref['notes']} data-quality notes")
     for col in ("项目 item", label("value"), label("unit"), label("source")):

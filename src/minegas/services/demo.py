@@ -63,6 +63,9 @@ class DemoResult:
     """Reports written (:func:`_reports`): ``xlsx``/``pdf`` of :data:`DEMO_REPORT_MINE`, ``region_xlsx``/``region_json``."""
     report_note: str = ""
     """Why a report format was not written (e.g. no CJK font for the Chinese PDF)."""
+    design_checks: list[dict[str, Any]] = field(default_factory=list)
+    """Design vs actual of the demo's case units (:data:`DEMO_DESIGN_CHECKS`) from the measured gas
+    (:meth:`minegas.utilization.sources.MineGas.unit_check`)."""
 
 
 def _generate_input(settings: Settings, period: str, cadence_s: int, seed: int,
@@ -140,7 +143,7 @@ def run_demo(settings: Settings | None = None, *, period: str = DEMO_PERIOD, cad
             n_st += len(repository.stations(session, m.code))
             n_pt += len(repository.points(session, m.code))
             techs.update(u.technology for u in repository.units(session, m.code))
-    ingest, balances, findings = _mrv(s, input_dir, [m.code for m in mines], parse_period(period).label, say)
+    ingest, balances, findings, checks = _mrv(s, input_dir, [m.code for m in mines], parse_period(period).label, say)
     reports, report_note = _reports(s, [m.code for m in mines], parse_period(period).label, say)
     say("loading reference data …")
     ref = _reference_highlights()
@@ -152,12 +155,35 @@ def run_demo(settings: Settings | None = None, *, period: str = DEMO_PERIOD, cad
         input_dir=input_dir, generated=manifest, registry_import=summary, mines=mines,
         counts={"mines": len(mines), "stations": n_st, "points": n_pt, "units": sum(techs.values())},
         units_by_technology=dict(sorted(techs.items())), reference=ref, ingest=ingest, balances=balances,
-        findings=findings, truth=truth, reports=reports, report_note=report_note,
+        findings=findings, truth=truth, reports=reports, report_note=report_note, design_checks=checks,
     )
 
 
+DEMO_DESIGN_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("990522000001", "RTO1", "seed 003 case 4 (伏岩): the RTO plant ran at about 1/6 of design for lack of gas"),
+)
+"""(mine, unit, published figure) whose design-vs-actual check the demo prints."""
+
+
+def _design_checks(store: Any, mines: list[str], period: str) -> list[dict[str, Any]]:
+    """Design vs actual of :data:`DEMO_DESIGN_CHECKS` from the store (docs/utilization.md)."""
+    from minegas.utilization.sources import load_mine_gas
+
+    out: list[dict[str, Any]] = []
+    for mine, unit, published in DEMO_DESIGN_CHECKS:
+        if mine not in mines:
+            continue
+        c = load_mine_gas(mine, period, store=store).unit_check(unit)
+        out.append({"mine_code": mine, "unit_code": unit, "name_zh": c.name_zh, "technology": c.technology,
+                    "design_ch4_nm3_min": c.design.design_ch4_nm3_min, "supported_frac": c.supported_frac,
+                    "intake_frac": c.intake_frac,
+                    "potential_frac": c.potential.supported_frac if c.potential else None,
+                    "binding": c.actual.binding, "published": published})
+    return out
+
+
 def _mrv(settings: Settings, input_dir: Path, mines: list[str], period: str, say: Callable[[str], None]
-         ) -> tuple[dict[str, int], dict[str, MineBalance], dict[str, dict[str, int]]]:
+         ) -> tuple[dict[str, int], dict[str, MineBalance], dict[str, dict[str, int]], list[dict[str, Any]]]:
     """Ingest the generated KJ files (one commit; already stored files are skipped), then the balances (China
     2015 guideline, GWP SAR) and compliance findings of every demo mine. GB 21522-2024 binds new mines only from
     2025-04-01 (existing 2027-04): in the demo month it is judged as a what-if, so the findings show what it would
@@ -179,9 +205,11 @@ def _mrv(settings: Settings, input_dir: Path, mines: list[str], period: str, say
         balances = B.mine_balances(store, period, mine_codes=mines, methodology="cn-2015", gwp_set="SAR")
         say("running the compliance checks …")
         findings = {m: R.check(store, m, period, what_if_2024=True, balance=balances[m]).counts() for m in mines}
+        say("checking design vs actual of the case units …")
+        checks = _design_checks(store, mines, period)
     finally:
         store.close()
-    return ingest, balances, findings
+    return ingest, balances, findings, checks
 
 
 DEMO_REPORT_MINE = "990521000001"
