@@ -47,6 +47,7 @@ ends a gap knows where the gap began and the value before it (:func:`prev_good`,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -61,10 +62,9 @@ from minegas.measurements.mapping import (
     assign_configs,
     canonical_values,
     config_at,
-    pick,
     point_runs,
 )
-from minegas.physics.states import convert_state, to_reference
+from minegas.physics.states import to_reference
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -313,24 +313,28 @@ class _MineView:
 def _to_0c_factor(mc: MineConfigs, cfg: I64, p_abs_kpa: F64, t_c: F64) -> tuple[F64, npt.NDArray[np.bool_]]:
     """Factor from each row's meter basis to 0 °C / 101.325 kPa, and the rows that needed p and T (working)."""
     n = len(cfg)
-    out = np.full(n, np.nan)
-    basis = pick(mc.flow_basis, cfg)
-    ref = pick(mc.ref_state, cfg)
-    for state in ("0C", "20C", "60F"):
-        m = (basis == "reference") & (ref == state)
-        out[m] = float(convert_state(1.0, state, "0C"))
-    working = basis == "working"
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # V0 = Vw × (p_abs / 101.325) × (273.15 / (273.15 + t)), ideal gas Z = 1 (docs/conventions.md §1)
-        out = np.where(working, to_reference(np.ones(n), p_abs_kpa, t_c, "0C"), out)
+    has = cfg >= 0
+    k = np.where(has, cfg, 0)
+    if mc.n == 0:
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    out = np.where(has, mc.reference_to_0c[k], np.nan)  # reference meters: 0C, 20C, 60F → 0C (convert_state)
+    working = has & mc.is_working[k]
+    if working.any():
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # V0 = Vw × (p_abs / 101.325) × (273.15 / (273.15 + t)), ideal gas Z = 1 (docs/conventions.md §1)
+            out = np.where(working, to_reference(np.ones(n), p_abs_kpa, t_c, "0C"), out)
     return out, working
 
 
 def _abs_pressure(mc: MineConfigs, comp: _Comp, barometric_kpa: float | None) -> F64:
     """Absolute pressure [kPa] from a pressure component (gauge + barometric; docs/conventions.md §1)."""
-    kind = pick(mc.pressure_kind, comp.cfg)
     baro = np.nan if barometric_kpa is None else float(barometric_kpa)
-    return np.where(kind == "absolute", comp.value, np.where(kind == "gauge", comp.value + baro, np.nan))
+    has = comp.cfg >= 0
+    if mc.n == 0 or not has.any():
+        return np.full(len(comp.cfg), np.nan)
+    k = np.where(has, comp.cfg, 0)
+    is_abs, is_gauge = mc.pressure_kinds
+    return np.where(has & is_abs[k], comp.value, np.where(has & is_gauge[k], comp.value + baro, np.nan))
 
 
 def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tails: dict[str, PointTail],
@@ -359,7 +363,11 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
     mv = _MineView(readings, mine_code, snap, point_tails)
     mc = mv.mc
     baro = snap.mines.get(mine_code)
-    parts: list[pa.Table] = []
+    # per station: numpy columns, made Arrow columns once for all stations (the same rows as one table per station)
+    cols: dict[str, list[npt.NDArray[Any]]] = {}
+    keys: list[tuple[str, str, str, int]] = []  # (station, primary point, primary measurement, samples)
+    integrations: list[pa.Array] = []
+    run_tails: dict[str, list[GoodTail | None]] = {c: [] for c in GOOD_COLUMNS}
     for st in sorted(stations, key=lambda s: s.code):
         q_primary = PRIMARY_QUANTITY.get(st.primary_measurement)
         if q_primary is None:
@@ -385,7 +393,7 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
         comp_flags = np.where(working, (pres.flags | temp.flags) & np.uint32(EXCLUDE_MASK), 0).astype(np.uint32)
         nan = np.full(n, np.nan)
         flow_mixed_m3, flow_pure_m3, counter_inc = nan.copy(), nan.copy(), nan.copy()
-        integration = mc.integration[k].astype(object)
+        integration: pa.Array = mc.integration_array.take(pa.array(k))
         meas = st.primary_measurement
         needs_ch4 = meas in ("mixed_flow_x_ch4", "air_flow_x_ch4", "cumulative_mixed")
         ch4_pct = ch4.value
@@ -414,7 +422,7 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
             with np.errstate(invalid="ignore", divide="ignore"):
                 dt_min = np.where(prev_ts == NO_TS, np.nan, (t - prev_ts) / 60e6)
                 rate_nm3 = inc * f0 / dt_min
-            integration = np.full(n, "increment", dtype=object)
+            integration = pa.repeat(pa.scalar("increment", pa.string()), n)
             if meas == "cumulative_mixed":
                 mixed_nm3 = rate_nm3
                 pure_nm3 = rate_nm3 * ch4_pct / 100.0
@@ -457,37 +465,58 @@ def build_aligned(readings: pa.Table, mine_code: str, snap: Snapshot, point_tail
             prev_ch4[0], prev_fl[0] = tail.ch4_pct, tail.flags
         else:
             prev_ts_a[0], prev_pure[0], prev_mixed[0], prev_ch4[0], prev_fl[0] = NO_TS, np.nan, np.nan, np.nan, 0
-        no_prev = prev_ts_a == NO_TS
         gt = (good_tails or {}).get(st.code, {})
-        good_cols: list[pa.Array] = []
-        for col_name, vals in zip(GOOD_COLUMNS, (pure_nm3, mixed_nm3, ch4_pct), strict=True):
-            vals = np.asarray(vals, dtype=np.float64)
-            tl: GoodTail | None = None
-            if tail is not None:
-                tl = gt.get(col_name, (tail.ts_us, float("nan")))
-            g_ts, g_v = prev_good(t, vals, good_mask(flags, vals), np.array([0, n], np.int64), [tl])
-            good_cols += [_ts_arr(g_ts), pa.array(g_v, pa.float64(), mask=~np.isfinite(g_v))]
-        parts.append(pa.Table.from_arrays([
-            pa.array(np.full(n, mine_code, dtype=object), pa.string()),
-            pa.array(np.full(n, st.code, dtype=object), pa.string()),
-            pa.array(t, pa.int64()).cast(TS),
-            pa.array(np.full(n, primary, dtype=object), pa.string()),
-            pa.array(np.full(n, meas, dtype=object), pa.string()),
-            pa.array(integration, pa.string()),
-            pa.array(mc.max_gap_s[k], pa.float64()),
-            _arr(ch4_pct), _arr(flow_mixed_m3), _arr(flow_pure_m3), _arr(p_abs), _arr(t_c), _arr(counter_inc),
-            _arr(mixed_nm3), _arr(pure_nm3), _arr(xcheck),
-            pa.array(flags, pa.uint32()),
-            pa.array(prev_ts_a, pa.int64(), mask=no_prev).cast(TS),
-            pa.array(prev_pure, pa.float64(), mask=no_prev | ~np.isfinite(prev_pure)),
-            pa.array(prev_mixed, pa.float64(), mask=no_prev | ~np.isfinite(prev_mixed)),
-            pa.array(prev_ch4, pa.float64(), mask=no_prev | ~np.isfinite(prev_ch4)),
-            pa.array(prev_fl, pa.uint32(), mask=no_prev),
-            *good_cols,
-        ], schema=ALIGNED_SCHEMA))
-    if not parts:
+        for col_name in GOOD_COLUMNS:
+            run_tails[col_name].append(None if tail is None else gt.get(col_name, (tail.ts_us, float("nan"))))
+        keys.append((st.code, primary, meas, n))
+        integrations.append(integration)
+        for name, arr in (("ts", t), ("max_gap_s", mc.max_gap_s[k]), ("ch4_pct", ch4_pct),
+                          ("flow_mixed_m3_min", flow_mixed_m3), ("flow_pure_m3_min", flow_pure_m3),
+                          ("p_abs_kpa", p_abs), ("t_c", t_c), ("counter_inc_m3", counter_inc),
+                          ("flow_mixed_nm3_min", mixed_nm3), ("ch4_flow_nm3_min", pure_nm3),
+                          ("xcheck_ch4_flow_nm3_min", xcheck), ("flags", flags), ("prev_ts", prev_ts_a),
+                          ("prev_ch4_flow_nm3_min", prev_pure), ("prev_flow_mixed_nm3_min", prev_mixed),
+                          ("prev_ch4_pct", prev_ch4), ("prev_flags", prev_fl)):
+            cols.setdefault(name, []).append(np.asarray(arr))
+    if not keys:
         return ALIGNED_SCHEMA.empty_table()
-    return pa.concat_tables(parts)
+    col_of: dict[str, npt.NDArray[Any]] = {name: np.concatenate(parts) for name, parts in cols.items()}
+    counts = np.asarray([n for *_, n in keys], dtype=np.int64)
+    starts = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    station_of_row = pa.array(np.repeat(np.arange(len(keys)), counts))
+    total = int(starts[-1])
+    t_all, flags_all = col_of["ts"], col_of["flags"].astype(np.uint32)
+    no_prev = col_of["prev_ts"] == NO_TS
+    good_cols: list[pa.Array] = []
+    for col_name in GOOD_COLUMNS:  # last quality-assured value, one pass over every station's run
+        vals = np.asarray(col_of[col_name], dtype=np.float64)
+        g_ts, g_v = prev_good(t_all, vals, good_mask(flags_all, vals), starts, run_tails[col_name])
+        good_cols += [_ts_arr(g_ts), pa.array(g_v, pa.float64(), mask=~np.isfinite(g_v))]
+
+    def text(i: int) -> pa.Array:
+        return pa.array([key[i] for key in keys], pa.string()).take(station_of_row)
+
+    prev_pure, prev_mixed, prev_ch4 = (col_of["prev_ch4_flow_nm3_min"], col_of["prev_flow_mixed_nm3_min"],
+                                       col_of["prev_ch4_pct"])
+    return pa.Table.from_arrays([
+        pa.repeat(pa.scalar(mine_code, pa.string()), total),
+        text(0),
+        pa.array(t_all, pa.int64()).cast(TS),
+        text(1),
+        text(2),
+        pa.concat_arrays(integrations),
+        pa.array(col_of["max_gap_s"], pa.float64()),
+        *(_arr(col_of[name]) for name in ("ch4_pct", "flow_mixed_m3_min", "flow_pure_m3_min", "p_abs_kpa", "t_c",
+                                     "counter_inc_m3", "flow_mixed_nm3_min", "ch4_flow_nm3_min",
+                                     "xcheck_ch4_flow_nm3_min")),
+        pa.array(flags_all, pa.uint32()),
+        pa.array(col_of["prev_ts"], pa.int64(), mask=no_prev).cast(TS),
+        pa.array(prev_pure, pa.float64(), mask=no_prev | ~np.isfinite(prev_pure)),
+        pa.array(prev_mixed, pa.float64(), mask=no_prev | ~np.isfinite(prev_mixed)),
+        pa.array(prev_ch4, pa.float64(), mask=no_prev | ~np.isfinite(prev_ch4)),
+        pa.array(col_of["prev_flags"].astype(np.uint32), pa.uint32(), mask=no_prev),
+        *good_cols,
+    ], schema=ALIGNED_SCHEMA)
 
 
 def good_tails_of(table: pa.Table, key: str, columns: dict[str, tuple[str, str]]

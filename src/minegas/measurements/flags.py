@@ -123,15 +123,28 @@ _NON_NEGATIVE = {"flow_mixed", "flow_pure", "cumulative_mixed", "cumulative_pure
                  "power_kw", "energy_kwh", "heat_kw", "heat_gj", "outlet_ch4_ppm", "co_ppm"}
 
 
+def impossible_bounds(quantity: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Per quantity, the open interval outside which a value (canonical unit) is IMPOSSIBLE: (low, high) with a
+    value impossible when ``value < low`` or ``value > high`` — CH4 (0, 100) %; flows, counters, power, heat and
+    concentrations (0, +inf); temperature (−273.15 °C, +inf); anything else (−inf, +inf), pressures included
+    (gauge 负压 is negative)."""
+    q = np.asarray(quantity, dtype=object)
+    low = np.full(q.shape, -np.inf)
+    high = np.full(q.shape, np.inf)
+    is_ch4 = q == "ch4_pct"
+    low[is_ch4], high[is_ch4] = 0.0, 100.0
+    low[np.isin(q, list(_NON_NEGATIVE))] = 0.0
+    low[q == "temperature"] = -273.15
+    return low, high
+
+
 def impossible_flags(value: FloatArray, quantity: npt.ArrayLike) -> FlagArray:
     """IMPOSSIBLE where a value cannot be physical: CH4 < 0 or > 100 %; a negative flow, counter, power or heat;
-    an absolute temperature below 0 K (t < −273.15 °C). Pressures may be negative (gauge 负压)."""
-    q = np.asarray(quantity, dtype=object)
-    bad = np.zeros(len(value), dtype=bool)
-    is_ch4 = q == "ch4_pct"
-    bad |= is_ch4 & ((value < 0) | (value > 100))
-    bad |= np.isin(q, list(_NON_NEGATIVE)) & (value < 0)
-    bad |= (q == "temperature") & (value < -273.15)
+    an absolute temperature below 0 K (t < −273.15 °C). Pressures may be negative (gauge 负压). The bounds are
+    :func:`impossible_bounds`; ``quantity`` is one per value (or one for all)."""
+    low, high = impossible_bounds(quantity)
+    with np.errstate(invalid="ignore"):
+        bad = (value < low) | (value > high)
     return np.where(bad, np.uint32(QaFlag.IMPOSSIBLE), np.uint32(0)).astype(np.uint32)
 
 
@@ -186,22 +199,32 @@ def spike_flags(group: IntArray, value: FloatArray, p: QaParams = QaParams()) ->
     absd = np.abs(d)
     gd = gid[1:][valid_d]
     if gd.size:
-        order = np.argsort(gd, kind="stable")
-        gsorted, vsorted = gd[order], absd[valid_d][order]
-        bounds = np.flatnonzero(np.diff(gsorted)) + 1
-        for g_idx, chunk in zip(gsorted[np.r_[0, bounds]], np.split(vsorted, bounds), strict=True):
-            nonzero = chunk[chunk > 0]
-            resolution = float(nonzero.min()) if nonzero.size else 0.0
-            scale[g_idx] = max(1.4826 * float(np.median(chunk)), resolution)
+        # gd is non-decreasing (group ids grow in row order), so each group's |Δv| are one slice; the median is
+        # np.median's (the middle element, or the mean of the two middle ones) from one partition per group
+        vals = absd[valid_d]
+        bounds = np.flatnonzero(gd[1:] != gd[:-1]) + 1
+        firsts = np.r_[0, bounds]
+        lasts = np.r_[bounds, len(gd)]
+        for g_idx, a, b in zip(gd[firsts].tolist(), firsts.tolist(), lasts.tolist(), strict=True):
+            chunk = vals[a:b]
+            half = (b - a) // 2
+            if (b - a) % 2:
+                median = float(np.partition(chunk, half)[half])
+            else:
+                part = np.partition(chunk, (half - 1, half))
+                median = float((part[half - 1] + part[half]) / 2)
+            positive = chunk > 0
+            resolution = float(np.min(chunk, where=positive, initial=np.inf)) if positive.any() else 0.0
+            scale[g_idx] = max(1.4826 * median, resolution)
     thr = np.maximum(p.spike_k * scale[gid], p.spike_min_abs)
-    mid = np.arange(1, n - 1)
-    same_group = ~starts[mid] & ~starts[mid + 1]
-    up = value[mid] - value[mid - 1]
-    down = value[mid + 1] - value[mid]
-    neigh = np.abs(value[mid + 1] - value[mid - 1])
-    t = thr[mid]
+    # rows 1 … n-2 against their neighbours (slices: before = value[:-2], mid = value[1:-1], after = value[2:])
+    same_group = ~starts[1:-1] & ~starts[2:]
+    up = value[1:-1] - value[:-2]
+    down = value[2:] - value[1:-1]
+    neigh = np.abs(value[2:] - value[:-2])
+    t = thr[1:-1]
     spike = same_group & (np.abs(up) > t) & (np.abs(down) > t) & (np.sign(up) == -np.sign(down)) & (neigh < t / 2)
-    out[mid[spike]] = np.uint32(QaFlag.SPIKE)
+    out[1:-1][spike] = np.uint32(QaFlag.SPIKE)
     return out
 
 

@@ -20,6 +20,12 @@ Per file:
   ``OUT_OF_RANGE`` bounds of the CDDY range;
 - TJSJ, YCBJ, FZDY and FZSS files are read (so broken ones are reported) but not stored by this version.
 
+Speed (docs/store.md "Performance"): files are hashed two at a time and read and parsed in a read-ahead thread,
+a unit or two ahead of the merge — consecutive KJ CDSS files of one mine together
+(:func:`~minegas.measurements.readers.kj.read_kj_batch`, one ``pyarrow.csv`` read for hundreds of small files);
+the readings of consecutive files of a mine reach the transaction as one table. None of this changes what is
+stored: the order of files, records and batches is the order above.
+
 :class:`StreamingIngest` is the entry point for uploads arriving one by one: :meth:`~StreamingIngest.stage`
 keeps each upload durably in ``<store>/staging`` and :meth:`~StreamingIngest.commit` ingests everything staged
 as one commit (call it every few minutes).
@@ -31,7 +37,9 @@ import glob
 import hashlib
 import os
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +53,8 @@ from minegas.measurements.flags import QaFlag, QaParams
 from minegas.measurements.mapping import Snapshot, load_snapshot, resolve_wide, wide_pseudo_code
 from minegas.measurements.readers import read_bytes
 from minegas.measurements.readers.kj import NAME_RE as KJ_NAME_RE
-from minegas.measurements.readers.schemas import POINT_DEFS, READINGS
+from minegas.measurements.readers.kj import read_kj_batch
+from minegas.measurements.readers.schemas import POINT_DEFS, READINGS, ParsedFile
 from minegas.measurements.store import (
     INCOMING_SCHEMA,
     BatchRecord,
@@ -180,6 +189,107 @@ def _sha256_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
+def _sha256_files(files: list[Path]) -> dict[Path, tuple[str, int]]:
+    """SHA-256 and size of every file, two at a time (hashlib and file reads release the GIL)."""
+    if len(files) < 4:
+        return {p: _sha256_file(p) for p in files}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="minegas-hash") as pool:
+        return dict(zip(files, pool.map(_sha256_file, files), strict=True))
+
+
+Loaded = tuple[int, ParsedFile | InputError | OSError]
+"""A file as read ahead: its size [bytes] and what its reader made of it (or the error reading it)."""
+
+PREFETCH_FILES = 512
+"""At most this many KJ CDSS files of one mine are read together (:func:`read_kj_batch`)."""
+PREFETCH_BYTES = 48 << 20
+"""…and at most this many bytes."""
+PREFETCH_UNITS = 2
+"""Units (a group of KJ files, or one other file) read ahead of the one being ingested."""
+
+
+class _ReadAhead:
+    """Reads and parses the files to ingest in a background thread, in order, a unit or two ahead of ingest.
+
+    Consecutive KJ CDSS files of one mine form one unit, parsed together by
+    :func:`~minegas.measurements.readers.kj.read_kj_batch` (the same results as file by file); every other file
+    is a unit of its own. Parsing is pure, so reading ahead changes nothing but the time it takes."""
+
+    def __init__(self, paths: list[Path], *, partial: bool, timezone: str | None) -> None:
+        self.partial, self.timezone = partial, timezone
+        self.units: deque[list[Path]] = deque()
+        unit: list[Path] = []
+        size = 0
+        unit_mine: str | None = None
+        for p in paths:
+            m = KJ_NAME_RE.match(p.name)
+            mine = m.group("mine") if m is not None and m.group("kind") == "CDSS" else None
+            try:
+                n = p.stat().st_size
+            except OSError:
+                n = 0
+            if unit and (mine is None or mine != unit_mine or len(unit) >= PREFETCH_FILES
+                         or size + n > PREFETCH_BYTES):
+                self.units.append(unit)
+                unit, size = [], 0
+            unit.append(p)
+            size += n
+            unit_mine = mine
+            if mine is None:
+                self.units.append(unit)
+                unit, size, unit_mine = [], 0, None
+        if unit:
+            self.units.append(unit)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minegas-read")
+        self.pending: deque[tuple[list[Path], Future[list[Loaded]]]] = deque()
+        self.ready: deque[tuple[Path, Loaded]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.units and len(self.pending) < PREFETCH_UNITS:
+            unit = self.units.popleft()
+            self.pending.append((unit, self.pool.submit(self._load, unit)))
+
+    def _load(self, unit: list[Path]) -> list[Loaded]:
+        datas: list[bytes | OSError] = []
+        for p in unit:
+            try:
+                datas.append(p.read_bytes())
+            except OSError as exc:
+                datas.append(exc)
+        if len(unit) > 1 and all(isinstance(d, bytes) for d in datas):
+            items = [(d, p.name) for d, p in zip(datas, unit, strict=True) if isinstance(d, bytes)]
+            parsed = read_kj_batch(items, partial=self.partial, timezone=self.timezone)
+            return [(len(d), r) for (d, _), r in zip(items, parsed, strict=True)]
+        out: list[Loaded] = []
+        for d, p in zip(datas, unit, strict=True):
+            if isinstance(d, OSError):
+                out.append((0, d))
+                continue
+            try:
+                out.append((len(d), read_bytes(d, p.name, partial=self.partial, timezone=self.timezone)))
+            except InputError as exc:
+                out.append((len(d), exc))
+        return out
+
+    def next(self, path: Path) -> Loaded:
+        """What the next file (``path``) holds; the files must be asked for in the order given."""
+        if not self.ready:
+            unit, fut = self.pending.popleft()
+            self.ready.extend(zip(unit, fut.result(), strict=True))
+            self._fill()
+        p, loaded = self.ready.popleft()
+        assert p == path, (p, path)
+        return loaded
+
+    def close(self) -> None:
+        """Stop reading ahead (waits for the unit being read)."""
+        self.units.clear()
+        for _, fut in self.pending:
+            fut.cancel()
+        self.pool.shutdown(wait=True)
+
+
 def _sort_key(p: Path) -> tuple[int, str, str, str]:
     """Definitions first, then by mine (KJ name), then by path (first received = first in this order)."""
     m = KJ_NAME_RE.match(p.name)
@@ -205,12 +315,13 @@ def _unmapped_mask(snap: Snapshot, mine: str, codes: pa.ChunkedArray | pa.Array)
     return np.asarray(pc.is_in(codes, pa.array(bad, pa.string())).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _resolve_points(t: pa.Table, snap: Snapshot, mine: str) -> pa.Array:
+def _resolve_points(t: pa.Table, snap: Snapshot, mine: str) -> pa.Array | pa.ChunkedArray:
     """Point codes of readings: as received, or for canonical wide rows (station, column) resolved via the
     registry (unresolved: ``<station>/<column>``)."""
-    codes = t.column("point_code").combine_chunks()
-    if codes.null_count == 0:
-        return codes
+    received = t.column("point_code")
+    if received.null_count == 0:
+        return received
+    codes = received.combine_chunks()
     st = t.column("station_code").to_pylist()
     qu = t.column("quantity").to_pylist()
     cache: dict[tuple[str, str], str] = {}
@@ -226,19 +337,53 @@ def _resolve_points(t: pa.Table, snap: Snapshot, mine: str) -> pa.Array:
     return pa.array(out, pa.string())
 
 
-def _incoming(t: pa.Table, points: pa.Array, batch_id: int, file_time_s: float | None, qa: QaParams) -> pa.Table:
-    """Readings in the store's incoming shape, with the ingest-time bit CLOCK_JUMP (a record more than
-    ``clock_ahead_s`` after its file's time)."""
-    n = t.num_rows
-    ts = t.column("ts")
+@dataclass(frozen=True)
+class _Queued:
+    """A file's readings of one mine, waiting to be handed to the transaction (:func:`_incoming`)."""
+
+    mine: str
+    readings: pa.Table
+    points: pa.Array | pa.ChunkedArray
+    batch_id: int
+    file_time_s: float | None
+
+
+_INCOMING_COLUMNS = ["ts", "value", "value_raw", "kj_status", "record_no"]
+
+
+def _incoming(files: list[_Queued], qa: QaParams) -> pa.Table:
+    """Readings of consecutive files in the store's incoming shape (rows in file order), with the ingest-time bit
+    CLOCK_JUMP: a record more than ``clock_ahead_s`` after its own file's time. One set of column operations for
+    all the files; row by row the same as file by file."""
+    counts = np.asarray([q.readings.num_rows for q in files], dtype=np.int64)
+    base = pa.concat_tables([q.readings.select(_INCOMING_COLUMNS) for q in files])
+    points = pa.chunked_array([c for q in files for c in (
+        q.points.chunks if isinstance(q.points, pa.ChunkedArray) else [q.points])], pa.string())
+    n = base.num_rows
     flags = np.zeros(n, dtype=np.uint32)
-    if file_time_s is not None:
-        ts_s = np.asarray(ts.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64) / 1e6
-        flags |= np.where(ts_s > file_time_s + qa.clock_ahead_s, np.uint32(QaFlag.CLOCK_JUMP), 0).astype(np.uint32)
+    timed = [q.file_time_s is not None for q in files]
+    if n and any(timed):
+        limits = np.asarray([np.inf if q.file_time_s is None else q.file_time_s + qa.clock_ahead_s for q in files])
+        ts_s = np.asarray(base.column("ts").cast(pa.int64()).to_numpy(zero_copy_only=False), np.int64) / 1e6
+        flags |= np.where(ts_s > np.repeat(limits, counts), np.uint32(QaFlag.CLOCK_JUMP), 0).astype(np.uint32)
+    batch = np.repeat(np.asarray([q.batch_id for q in files], dtype=np.int64), counts)
     return pa.Table.from_arrays([
-        points, ts, t.column("value"), t.column("value_raw"), t.column("kj_status"),
-        pa.array(flags, pa.uint32()), pa.array(np.full(n, batch_id, dtype=np.int64)), t.column("record_no"),
+        points, base.column("ts"), base.column("value"), base.column("value_raw"), base.column("kj_status"),
+        pa.array(flags, pa.uint32()), pa.array(batch, pa.int64()), base.column("record_no"),
     ], schema=INCOMING_SCHEMA)
+
+
+def _hand_over(txn: Transaction, queue: list[_Queued], qa: QaParams) -> None:
+    """Give the queued readings to the transaction: one table per run of consecutive files of a mine (the same
+    rows in the same order as file by file), then empty the queue."""
+    i = 0
+    while i < len(queue):
+        j = i + 1
+        while j < len(queue) and queue[j].mine == queue[i].mine:
+            j += 1
+        txn.add_readings(queue[i].mine, _incoming(queue[i:j], qa))
+        i = j
+    queue.clear()
 
 
 def _strict_problems(name: str, t: pa.Table, mask: np.ndarray, mine: str, snap: Snapshot) -> list[Problem]:
@@ -301,40 +446,54 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, partial: bool = F
     elif qa is not None:
         snapshot.qa = qa
     qa_ = snapshot.qa
-    hashes: dict[Path, tuple[str, int]] = {p: _sha256_file(p) for p in files}
+    hashes = _sha256_files(files)
     outcomes: list[FileOutcome] = []
     with store.lock():
         store.write_manifest_json()  # heal a manifest.json left stale by an interrupted run
         committed = store.committed_shas([h for h, _ in hashes.values()])
         rejected_before = store.rejected_shas([h for h, _ in hashes.values()])
         txn = store.begin(snapshot, "ingest", by=by, note=note)
+        reader: _ReadAhead | None = None
         try:
             seen: dict[str, str] = {}
-            current_mine: str | None = None
+            plan: list[tuple[Path, FileOutcome, bool]] = []  # (file, outcome, to read)
             for path in files:
                 sha, size = hashes[path]
                 source = display_names.get(path, str(path)) if display_names else str(path)
                 out = FileOutcome(source, path.name, "stored", sha, size, batch_id=batch_id_of(sha))
-                m = KJ_NAME_RE.match(path.name)
-                file_mine = m.group("mine") if m else None
-                if current_mine is not None and file_mine != current_mine:
-                    txn.flush(current_mine)  # bound memory: one mine's new readings at a time
-                current_mine = file_mine
                 if sha in committed:
                     out.status, out.message = "skipped", "already ingested (same SHA-256)"
                 elif sha in seen:
                     out.status, out.message = "skipped", f"same content as {seen[sha]}"
                 else:
                     seen[sha] = source
+                plan.append((path, out, out.status != "skipped"))
+            reader = _ReadAhead([p for p, _, read in plan if read], partial=partial, timezone=timezone)
+            queue: list[_Queued] = []
+            current_mine: str | None = None
+            for path, out, read in plan:
+                m = KJ_NAME_RE.match(path.name)
+                file_mine = m.group("mine") if m else None
+                if current_mine is not None and file_mine != current_mine:
+                    _hand_over(txn, queue, qa_)
+                    txn.flush(current_mine)  # bound memory: one mine's new readings at a time
+                current_mine = file_mine
+                if read:
                     _ingest_one(txn, path, out, partial=partial, strict=strict, snap=snapshot, qa=qa_,
-                                record_rejection=sha not in rejected_before, timezone=timezone)
+                                record_rejection=out.sha256 not in rejected_before, timezone=timezone,
+                                loaded=reader.next(path), queue=queue)
                 if file_mine is None:
+                    _hand_over(txn, queue, qa_)
                     txn.flush()  # canonical/DB14 files: the mine is known only after reading; keep memory bounded
                 outcomes.append(out)
                 if progress is not None:
                     progress(out)
+            reader.close()
+            _hand_over(txn, queue, qa_)
             result = txn.commit()
         except BaseException:
+            if reader is not None:
+                reader.close()
             txn.abort()
             raise
     counts = {b.batch_id: b for b in txn.batches}
@@ -348,19 +507,28 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, partial: bool = F
 
 
 def _ingest_one(txn: Transaction, path: Path, out: FileOutcome, *, partial: bool, strict: bool, snap: Snapshot,
-                qa: QaParams, record_rejection: bool, timezone: str | None = None) -> None:
-    """Read one file and queue what it holds (or record its rejection)."""
+                qa: QaParams, record_rejection: bool, timezone: str | None = None, loaded: Loaded | None = None,
+                queue: list[_Queued] | None = None) -> None:
+    """Read one file (or take what :class:`_ReadAhead` read) and queue what it holds (or record its rejection).
+
+    Readings go to ``queue`` (handed to the transaction by :func:`_hand_over`), or straight to the transaction."""
     assert out.batch_id is not None
-    data = path.read_bytes()
-    record = BatchRecord(out.batch_id, "committed", out.path, path.name, out.sha256, len(data), partial=partial)
-    try:
-        parsed = read_bytes(data, path.name, partial=partial, timezone=timezone)
-    except InputError as exc:
-        _reject(txn, out, record, exc.problems or [Problem(exc.summary, file=path.name)], exc.summary,
+    if loaded is None:
+        data = path.read_bytes()
+        try:
+            loaded = (len(data), read_bytes(data, path.name, partial=partial, timezone=timezone))
+        except InputError as exc:
+            loaded = (len(data), exc)
+    n_bytes, parsed = loaded
+    if isinstance(parsed, OSError):
+        raise parsed
+    record = BatchRecord(out.batch_id, "committed", out.path, path.name, out.sha256, n_bytes, partial=partial)
+    if isinstance(parsed, InputError):
+        _reject(txn, out, record, parsed.problems or [Problem(parsed.summary, file=path.name)], parsed.summary,
                 record_rejection)
         return
     if parsed.sha256 and parsed.sha256 != out.sha256:  # the file changed between hashing and reading
-        out.sha256, out.n_bytes, out.batch_id = parsed.sha256, len(data), batch_id_of(parsed.sha256)
+        out.sha256, out.n_bytes, out.batch_id = parsed.sha256, n_bytes, batch_id_of(parsed.sha256)
         record.sha256, record.n_bytes, record.batch_id = out.sha256, out.n_bytes, out.batch_id
     out.kind, out.mine_code = parsed.kind, parsed.mine_code
     record.format, record.kind, record.mine_code, record.file_time = (parsed.format, parsed.kind, parsed.mine_code,
@@ -385,8 +553,13 @@ def _ingest_one(txn: Transaction, path: Path, out: FileOutcome, *, partial: bool
     if readings is None:  # pragma: no cover — every stored kind has readings
         out.status, out.message = "not_stored", f"{parsed.kind}: nothing to store"
         return
-    mines = pc.unique(readings.column("mine_code")).to_pylist() if readings.num_rows else []
-    queued: list[tuple[str, pa.Table]] = []
+    if not readings.num_rows:
+        mines: list[str] = []
+    elif parsed.format == "kj" and parsed.mine_code is not None:
+        mines = [parsed.mine_code]  # a KJ file's readings are all of its header's mine
+    else:
+        mines = pc.unique(readings.column("mine_code")).to_pylist()
+    queued: list[_Queued] = []
     strict_problems: list[Problem] = []
     dropped = 0
     for mine in mines:
@@ -401,7 +574,7 @@ def _ingest_one(txn: Transaction, path: Path, out: FileOutcome, *, partial: bool
                 keep = pa.array(~mask)
                 t, points = t.filter(keep), points.filter(keep)
         ft = parsed.file_time.timestamp() if parsed.file_time is not None else None
-        queued.append((mine, _incoming(t, points, out.batch_id, ft, qa)))
+        queued.append(_Queued(mine, t, points, out.batch_id, ft))
     if strict_problems:
         out.problems.extend(strict_problems)
         if not partial:
@@ -409,8 +582,10 @@ def _ingest_one(txn: Transaction, path: Path, out: FileOutcome, *, partial: bool
                     record_rejection)
             return
         out.rejected += dropped
-    for mine, inc in queued:
-        txn.add_readings(mine, inc)
+    if queue is None:
+        _hand_over(txn, queued, qa)
+    else:
+        queue.extend(queued)
     _finish(txn, out, record)
 
 

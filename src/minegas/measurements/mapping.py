@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +36,7 @@ from minegas.measurements.flags import (
     QaFlag,
     QaParams,
     flatline_flags,
-    impossible_flags,
+    impossible_bounds,
     kj_status_flags,
     not_numeric_flags,
     range_flags,
@@ -99,6 +100,55 @@ class MineConfigs:
     @property
     def n(self) -> int:
         return len(self.point_code)
+
+    @cached_property
+    def has_station(self) -> npt.NDArray[np.bool_]:
+        """Per configuration: attached to a station."""
+        return np.asarray([s is not None for s in self.station_code.tolist()], dtype=bool)
+
+    @cached_property
+    def is_working(self) -> npt.NDArray[np.bool_]:
+        """Per configuration: ``flow_basis`` is ``working``."""
+        return np.asarray([b == "working" for b in self.flow_basis.tolist()], dtype=bool)
+
+    @cached_property
+    def reference_to_0c(self) -> F64:
+        """Per configuration: the factor from a ``reference`` meter's state (0C, 20C or 60F) to 0 °C /
+        101.325 kPa (ideal gas); NaN for other bases or states."""
+        from minegas.physics.states import convert_state
+
+        out = np.full(self.n, np.nan)
+        for k, (b, r) in enumerate(zip(self.flow_basis.tolist(), self.ref_state.tolist(), strict=True)):
+            if b == "reference" and r in ("0C", "20C", "60F"):
+                out[k] = float(convert_state(1.0, r, "0C"))
+        return out
+
+    @cached_property
+    def pressure_kinds(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Per configuration: (``pressure_kind`` is ``absolute``, is ``gauge``)."""
+        kinds = self.pressure_kind.tolist()
+        return (np.asarray([k == "absolute" for k in kinds], dtype=bool),
+                np.asarray([k == "gauge" for k in kinds], dtype=bool))
+
+    @cached_property
+    def impossible(self) -> tuple[F64, F64]:
+        """Per configuration: the IMPOSSIBLE bounds of its quantity (:func:`~.flags.impossible_bounds`)."""
+        return impossible_bounds(self.quantity)
+
+    @cached_property
+    def contextual(self) -> npt.NDArray[np.bool_]:
+        """Per configuration: its quantity gets the FLATLINE/SPIKE detectors (not counters, states, energy)."""
+        return ~np.isin(self.quantity, list(_NO_CONTEXT_QUANTITIES))
+
+    @cached_property
+    def is_counter(self) -> npt.NDArray[np.bool_]:
+        """Per configuration: a cumulative (counter) quantity."""
+        return np.isin(self.quantity, list(vocab.CUMULATIVE_QUANTITIES))
+
+    @cached_property
+    def integration_array(self) -> pa.Array:
+        """``integration`` of each configuration as an Arrow string array (for takes)."""
+        return pa.array(self.integration.tolist(), pa.string())
 
 
 @dataclass(frozen=True)
@@ -237,6 +287,11 @@ def point_runs(point_code: pa.ChunkedArray | pa.Array) -> tuple[I64, list[str]]:
     col = point_code.combine_chunks() if isinstance(point_code, pa.ChunkedArray) else point_code
     if pa.types.is_dictionary(col.type):
         col = col.cast(pa.string())
+    if col.null_count == 0:  # adjacent comparison: no hashing
+        diff = pc.not_equal(col.slice(1), col.slice(0, n - 1))
+        change = np.flatnonzero(np.asarray(diff.to_numpy(zero_copy_only=False), dtype=bool)) + 1
+        starts = np.concatenate([[0], change, [n]]).astype(np.int64)
+        return starts, col.take(pa.array(starts[:-1])).to_pylist()
     enc = pc.dictionary_encode(col)
     idx = enc.indices.to_numpy(zero_copy_only=False)
     change = np.flatnonzero(idx[1:] != idx[:-1]) + 1
@@ -320,7 +375,8 @@ def _point_groups(starts: I64, n: int) -> I64:
 
 
 def compute_flags(mine_code: str, point_code: pa.ChunkedArray | pa.Array, ts_us: I64, value: F64,
-                  kj_status: npt.ArrayLike, prev_value: F64, sticky: U32, snap: Snapshot) -> U32:
+                  kj_status: npt.ArrayLike, prev_value: F64, sticky: U32, snap: Snapshot, *,
+                  runs: tuple[I64, list[str]] | None = None) -> U32:
     """QA flags of one partition's readings, sorted by (point, ts) (see the module docstring).
 
     Parameters
@@ -330,6 +386,7 @@ def compute_flags(mine_code: str, point_code: pa.ChunkedArray | pa.Array, ts_us:
     prev_value : raw value of each reading's predecessor (NaN for none / not numeric).
     sticky : the CLOCK_JUMP / DUPLICATE_CONFLICT bits to keep (other bits are ignored).
     snap : registry snapshot.
+    runs : :func:`point_runs` of ``point_code`` when the caller has them already.
 
     Returns
     -------
@@ -341,36 +398,32 @@ def compute_flags(mine_code: str, point_code: pa.ChunkedArray | pa.Array, ts_us:
     if n == 0:
         return flags.astype(np.uint32)
     mc = snap.mine_configs(mine_code)
-    starts, codes = point_runs(point_code)
+    starts, codes = runs if runs is not None else point_runs(point_code)
     cfg = assign_configs(mc, starts, codes, ts_us)
     mapped = cfg >= 0
     if mc.n:
-        st = pick(mc.station_code, cfg)
-        mapped &= st != None  # noqa: E711 — object array comparison
+        mapped &= mc.has_station[np.where(mapped, cfg, 0)]
     flags |= np.where(mapped, 0, np.uint32(QaFlag.UNMAPPED)).astype(np.uint32)
     has_cfg = cfg >= 0
     if has_cfg.any():
         k = np.where(has_cfg, cfg, 0)
         canon = canonical_values(mc, cfg, value)
         # per configuration, then indexed per row (no per-row string comparisons)
-        q_of_cfg = mc.quantity
+        imp_low, imp_high = mc.impossible
         with np.errstate(invalid="ignore"):
-            for q in set(q_of_cfg.tolist()):
-                rows = has_cfg & (q_of_cfg == q)[k]
-                if rows.any():
-                    flags[rows] |= impossible_flags(canon[rows], np.asarray([q], dtype=object))
+            impossible = has_cfg & ((canon < imp_low[k]) | (canon > imp_high[k]))  # impossible_flags' rule
+            flags |= np.where(impossible, np.uint32(QaFlag.IMPOSSIBLE), np.uint32(0)).astype(np.uint32)
             in_unit = value * np.where(has_cfg, mc.scale[k], np.nan)
             flags |= np.where(has_cfg, range_flags(in_unit, np.where(has_cfg, mc.range_low[k], np.nan),
                                                    np.where(has_cfg, mc.range_high[k], np.nan)), 0).astype(np.uint32)
-        ctx_cfg = ~np.isin(q_of_cfg, list(_NO_CONTEXT_QUANTITIES))
-        contextual = has_cfg & ctx_cfg[k]
+        contextual = has_cfg & mc.contextual[k]
         if contextual.any():
             ts_s = ts_us.astype(np.float64) / US_PER_S
             v_ctx = np.where(contextual, value, np.nan)
             fl = flatline_flags(_point_groups(starts, n), ts_s, v_ctx, snap.qa)
             sp = spike_flags(_groups_by_day(starts, ts_us), v_ctx, snap.qa)
             flags |= np.where(contextual, fl | sp, 0).astype(np.uint32)
-        is_counter = has_cfg & np.isin(q_of_cfg, list(vocab.CUMULATIVE_QUANTITIES))[k]
+        is_counter = has_cfg & mc.is_counter[k]
         with np.errstate(invalid="ignore"):
             down = is_counter & (value < prev_value)
         flags |= np.where(down, np.uint32(QaFlag.COUNTER_RESET), 0).astype(np.uint32)

@@ -16,7 +16,9 @@ Months are CST months (docs/conventions.md §4). Rows of a file are sorted by (p
 new file list of every touched partition (``store_file``, the manifest), the per-partition point and station
 tails, duplicate conflicts and CDDY definitions. A file not in ``store_file`` does not exist; a SIGKILL at any
 moment leaves either the old or the new state (plus orphan files that ``gc`` deletes). Files replaced by a commit
-are deleted after it.
+are deleted after it. The Parquet files are encoded and written by a writer thread while the transaction goes on
+with the next partitions (at most :data:`MAX_PENDING_WRITES` queued); reading a file back waits for its write,
+and the commit waits for every write before it records anything.
 
 **Append or copy-on-write.** New readings of a partition are merged with the stored ones; the duplicate rule
 (first received wins) drops repeats and records conflicts; predecessor columns and QA flags are recomputed for
@@ -36,7 +38,9 @@ import getpass
 import json
 import os
 import secrets
+from collections import OrderedDict
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,7 +71,7 @@ from minegas.measurements.align import (
     station_tails_of,
 )
 from minegas.measurements.flags import QaFlag
-from minegas.measurements.mapping import CST_OFFSET_US, Snapshot, compute_flags, point_runs
+from minegas.measurements.mapping import CST_OFFSET_US, Snapshot, compute_flags
 from minegas.registry.store_models import (
     IngestBatch,
     KjPointDef,
@@ -135,6 +139,11 @@ _DICTIONARY_COLUMNS = {
     "aligned": ["mine_code", "station_code", "primary_point_code", "primary_measurement", "integration"],
 }
 """Dictionary-encoded columns (the codes); numbers and times are plain-encoded (smaller and faster here)."""
+MAX_PENDING_WRITES = 4
+"""Parquet files a transaction may have queued for its background writer before it waits (bounds memory)."""
+CACHE_MAX_ROWS = 2_000_000
+"""Rows of partitions of the mine being merged that a transaction keeps in memory after writing them (so the
+aligned build and later merges of the same partition in the same transaction need not read them back)."""
 
 
 class ConcurrentCommitError(MinegasError):
@@ -181,6 +190,16 @@ class StationMonth:
     n: int
     first_us: int
     tail: StationTail
+
+
+@dataclass(frozen=True)
+class _Committed:
+    """A mine's committed bookkeeping as a transaction first read it (rows of ``store_point_month`` and
+    ``store_station_month`` with their columns as attributes)."""
+
+    files: list[FileEntry]
+    point_months: list[Any]
+    station_months: list[Any]
 
 
 @dataclass
@@ -287,6 +306,11 @@ def _none_if_nan(x: float) -> float | None:
 
 def _sorted_rank(col: pa.ChunkedArray | pa.Array) -> I64:
     """Rank of each string in the sorted list of distinct values (a sort key equivalent to the string)."""
+    return _rank_and_names(col)[0]
+
+
+def _rank_and_names(col: pa.ChunkedArray | pa.Array) -> tuple[I64, list[str]]:
+    """:func:`_sorted_rank` and the sorted distinct values (``names[rank]`` is each row's string)."""
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_dictionary(col.type):
         col = col.cast(pa.string())
@@ -294,7 +318,49 @@ def _sorted_rank(col: pa.ChunkedArray | pa.Array) -> I64:
     order = np.asarray(pc.sort_indices(enc.dictionary).to_numpy(), dtype=np.int64)
     rank_of_dict = np.empty(len(order), dtype=np.int64)
     rank_of_dict[order] = np.arange(len(order))
-    return rank_of_dict[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    names = enc.dictionary.take(pa.array(order)).to_pylist()
+    return rank_of_dict[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)], names
+
+
+def _counts_by(values: I64, mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """``(value, count)`` of ``values[mask]``, ascending by value — what ``np.unique(values[mask],
+    return_counts=True)`` gives, counted over the runs of equal values (batch ids come in long runs)."""
+    if not mask.any():
+        return []
+    change = np.flatnonzero(values[1:] != values[:-1]) + 1
+    if len(change) > 4096:
+        u, c = np.unique(values[mask], return_counts=True)
+        return list(zip(u.tolist(), c.tolist(), strict=True))
+    starts = np.r_[0, change]
+    acc: dict[int, int] = {}
+    for v, c in zip(values[starts].tolist(), np.add.reduceat(mask.astype(np.int64), starts).tolist(), strict=True):
+        if c:
+            acc[v] = acc.get(v, 0) + c
+    return sorted(acc.items())
+
+
+def _month_groups(ts_us: I64) -> list[tuple[str, npt.NDArray[np.bool_] | None]]:
+    """CST months (``YYYY-MM``) of UTC epoch-µs times, ascending, each with its row mask (None: every row) —
+    the months of :func:`month_of_us`, labelled once per day of the time span."""
+    if len(ts_us) == 0:
+        return []
+    day = (np.asarray(ts_us, dtype=np.int64) + CST_OFFSET_US) // (86_400 * 1_000_000)
+    lo, hi = int(day.min()), int(day.max())
+    if hi - lo > 200_000:  # absurd spans (clock errors): label the distinct days only
+        months = month_of_us(ts_us)
+        labels = sorted(set(months.tolist()))
+        return [(mo, months == mo) for mo in labels] if len(labels) > 1 else [(labels[0], None)]
+    month_of_day = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    first, last = int(month_of_day[0]), int(month_of_day[-1])
+    if first == last:
+        return [(_month_label(first), None)]
+    row_month = month_of_day[day - lo]
+    present = np.unique(month_of_day[np.bincount(day - lo) > 0])
+    return sorted(((_month_label(int(m)), row_month == m) for m in present.tolist()), key=lambda x: x[0])
+
+
+def _month_label(month_index: int) -> str:
+    return str(np.datetime_as_string(np.datetime64(month_index, "M"), unit="M"))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -304,6 +370,18 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _write_parquet(d: Path, name: str, table: pa.Table, dataset: str) -> int:
+    """Write one Parquet file durably under its final name (temp file, fsync, rename, fsync of the folder);
+    returns its size [bytes]. Runs in the transaction's writer thread (pyarrow encodes without the GIL)."""
+    tmp = d / f".{name}.tmp"
+    pq.write_table(table, tmp, use_dictionary=_DICTIONARY_COLUMNS[dataset], **_PARQUET_OPTS)
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    tmp.replace(d / name)
+    _fsync_dir(d)
+    return (d / name).stat().st_size
 
 
 # --- the store ------------------------------------------------------------------------------------------------
@@ -643,6 +721,10 @@ class Transaction:
         self.base: dict[tuple[str, str, str], list[FileEntry]] = {}
         self.pending: dict[tuple[str, str, str], list[FileEntry]] = {}
         self.written: set[str] = set()
+        self._writes: dict[str, Future[int]] = {}
+        self._writer: ThreadPoolExecutor | None = None
+        self._cache: OrderedDict[tuple[str, str, str], tuple[tuple[str, ...], pa.Table]] = OrderedDict()
+        self._committed_of: dict[str, _Committed] = {}
         self.point_months: dict[tuple[str, str], dict[str, PointMonth]] = {}
         self.station_months: dict[tuple[str, str], dict[str, StationMonth]] = {}
         self.point_goods: dict[tuple[str, str], dict[str, GoodTail]] = {}
@@ -663,14 +745,34 @@ class Transaction:
         if key in self.pending:
             return self.pending[key]
         if key not in self.base:
-            self.base[key] = self.store.files(dataset, [mine], [month])
+            self.base[key] = [f for f in self._committed(mine).files if f.dataset == dataset and f.month == month]
         return self.base[key]
+
+    def _committed(self, mine: str) -> _Committed:
+        """The registry's committed bookkeeping of a mine (manifest files, point and station months), read once per
+        transaction in one session (writers hold the store lock, and nothing is recorded before the commit)."""
+        got = self._committed_of.get(mine)
+        if got is None:
+            with self.store.session() as s:
+                files = [FileEntry(f.dataset, f.mine_code, f.month, f.path, f.n_rows, f.n_bytes, f.min_ts, f.max_ts)
+                         for f in s.execute(sa.select(StoreFile.__table__).where(StoreFile.mine_code == mine)
+                                            .order_by(StoreFile.dataset, StoreFile.month, StoreFile.path))]
+                points = list(s.execute(sa.select(StorePointMonth.__table__)
+                                        .where(StorePointMonth.mine_code == mine)))
+                stations = list(s.execute(sa.select(StoreStationMonth.__table__)
+                                          .where(StoreStationMonth.mine_code == mine)))
+            got = self._committed_of[mine] = _Committed(files, points, stations)
+        return got
 
     def _read(self, dataset: str, mine: str, month: str) -> pa.Table | None:
         """A partition's rows sorted by (key, ts) — files are sorted each, their concatenation is not."""
         files = self.partition_files(dataset, mine, month)
         if not files:
             return None
+        cached = self._cache.get((dataset, mine, month))
+        if cached is not None and cached[0] == tuple(f.path for f in files):
+            return cached[1]
+        self._wait_written(files)
         t = self.store.read_files(files)
         if len(files) > 1:
             key = "point_code" if dataset == "readings" else "station_code"
@@ -682,6 +784,10 @@ class Transaction:
         files = self.partition_files(dataset, mine, month)
         if not files:
             return None
+        cached = self._cache.get((dataset, mine, month))
+        if cached is not None and cached[0] == tuple(f.path for f in files):
+            return cached[1].select([c for c in columns if c in cached[1].column_names])
+        self._wait_written(files)
         have = set(pq.read_schema(self.store.root / files[0].path).names)
         return self.store.read_files(files, [c for c in columns if c in have])
 
@@ -691,35 +797,79 @@ class Transaction:
         keep = {f.path for f in files}
         for f in old:  # files written by this transaction and dropped again never became visible: delete now
             if f.path in self.written and f.path not in keep:
+                self._wait_written([f], check=False)
                 with contextlib.suppress(OSError):
                     (self.store.root / f.path).unlink()
                 self.written.discard(f.path)
         self.pending[key] = list(files)
 
     def _write(self, dataset: str, mine: str, month: str, table: pa.Table) -> FileEntry:
-        """Write one file under a new unique name: temp file, fsync, rename."""
+        """Write one file under a new unique name (temp file, fsync, rename) in the background writer thread.
+
+        The returned entry's ``n_bytes`` is -1 until the write has finished (:meth:`_finish_writes`); reads of
+        the file in this transaction wait for it."""
         self._n += 1
         rel_dir = Path(dataset) / f"mine={mine}" / f"month={month}"
         d = self.store.root / rel_dir
         d.mkdir(parents=True, exist_ok=True)
         name = f"part-{self.token}-{self._n:05d}.parquet"
-        tmp = d / f".{name}.tmp"
-        pq.write_table(table, tmp, use_dictionary=_DICTIONARY_COLUMNS[dataset], **_PARQUET_OPTS)
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        tmp.replace(d / name)
-        _fsync_dir(d)
         rel = (rel_dir / name).as_posix()
         self.written.add(rel)
-        ts = _ts_np(table.column("ts"))
-        return FileEntry(dataset, mine, month, rel, table.num_rows, (d / name).stat().st_size,
-                         _dt(int(ts.min())) if len(ts) else None, _dt(int(ts.max())) if len(ts) else None)
+        mm = pc.min_max(table.column("ts").cast(pa.int64())).as_py() if table.num_rows else None
+        pending = [f for f in self._writes.values() if not f.done()]
+        if len(pending) >= MAX_PENDING_WRITES:
+            pending[0].result()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minegas-store-writer")
+        self._writes[rel] = self._writer.submit(_write_parquet, d, name, table, dataset)
+        return FileEntry(dataset, mine, month, rel, table.num_rows, -1,
+                         _dt(int(mm["min"])) if mm else None, _dt(int(mm["max"])) if mm else None)
+
+    def _wait_written(self, files: list[FileEntry], *, check: bool = True) -> None:
+        """Wait until this transaction's writes of ``files`` have finished (raising their error if ``check``)."""
+        for f in files:
+            fut = self._writes.get(f.path)
+            if fut is not None:
+                try:
+                    fut.result()
+                except Exception:
+                    if check:
+                        raise
+
+    def _finish_writes(self, *, check: bool = True) -> dict[str, int]:
+        """Wait for every background write; returns path → size [bytes]. Raises the first write error (after
+        all writes have ended) when ``check``."""
+        sizes: dict[str, int] = {}
+        error: BaseException | None = None
+        for rel, fut in self._writes.items():
+            try:
+                sizes[rel] = fut.result()
+            except Exception as exc:  # the file may be half-written: it stays in `written` to be deleted
+                error = error or exc
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        self._writes.clear()
+        if error is not None and check:
+            raise error
+        return sizes
+
+    def _remember(self, dataset: str, mine: str, month: str, table: pa.Table) -> None:
+        """Keep a partition's full content just written (its current file list as the key of validity)."""
+        key = (dataset, mine, month)
+        self._cache.pop(key, None)
+        self._cache[key] = (tuple(f.path for f in self.partition_files(dataset, mine, month)), table)
+        while sum(t.num_rows for _, t in self._cache.values()) > CACHE_MAX_ROWS and len(self._cache) > 1:
+            self._cache.popitem(last=False)
+
+    def _forget_others(self, mine: str) -> None:
+        """Drop the cached partitions of every other mine (the cache follows the mine being merged)."""
+        for key in [k for k in self._cache if k[1] != mine]:
+            del self._cache[key]
 
     def months_of(self, mine: str) -> list[str]:
         """Months with stored readings of a mine (manifest ∪ pending)."""
-        with self.store.session() as s:
-            months = set(s.scalars(sa.select(StoreFile.month).where(StoreFile.dataset == "readings",
-                                                                    StoreFile.mine_code == mine).distinct()))
+        months = {f.month for f in self._committed(mine).files if f.dataset == "readings"}
         for (ds, m, month), files in self.pending.items():
             if ds == "readings" and m == mine:
                 if files:
@@ -729,14 +879,9 @@ class Transaction:
         return sorted(months)
 
     def _point_months_db(self, mine: str, before: str | None = None, after: str | None = None,
-                         points: list[str] | None = None) -> list[StorePointMonth]:
-        q = sa.select(StorePointMonth).where(StorePointMonth.mine_code == mine)
-        if before is not None:
-            q = q.where(StorePointMonth.month < before)
-        if after is not None:
-            q = q.where(StorePointMonth.month > after)
-        with self.store.session() as s:
-            rows = list(s.scalars(q))
+                         points: list[str] | None = None) -> list[Any]:
+        rows = [r for r in self._committed(mine).point_months
+                if (before is None or r.month < before) and (after is None or r.month > after)]
         if points is not None:
             ps = set(points)
             rows = [r for r in rows if r.point_code in ps]
@@ -815,9 +960,7 @@ class Transaction:
     def _station_tails_with_month(self, mine: str, month: str) -> dict[str, tuple[str, StationTail]]:
         best: dict[str, tuple[str, StationTail]] = {}
         pending_months = {mo for (m, mo) in self.station_months if m == mine}
-        with self.store.session() as s:
-            rows = list(s.scalars(sa.select(StoreStationMonth).where(StoreStationMonth.mine_code == mine,
-                                                                     StoreStationMonth.month < month)))
+        rows = [r for r in self._committed(mine).station_months if r.month < month]
         for r in rows:
             if r.month in pending_months:
                 continue
@@ -838,9 +981,7 @@ class Transaction:
         key = (mine, month)
         if key in self.point_months:
             return self.point_months[key]
-        with self.store.session() as s:
-            rows = list(s.scalars(sa.select(StorePointMonth).where(StorePointMonth.mine_code == mine,
-                                                                   StorePointMonth.month == month)))
+        rows = [r for r in self._committed(mine).point_months if r.month == month]
         return {r.point_code: PointMonth(r.n_readings, r.n_unmapped, _us(r.first_ts), PointTail(
             _us(r.last_ts), np.nan if r.last_value is None else float(r.last_value), int(r.last_flags)))
             for r in rows}
@@ -876,7 +1017,9 @@ class Transaction:
         :meth:`flush` is called for the mine (or at commit)."""
         if table.num_rows == 0:
             return
-        t = table.select(INCOMING_SCHEMA.names).cast(INCOMING_SCHEMA)
+        t = table.select(INCOMING_SCHEMA.names)
+        if not t.schema.equals(INCOMING_SCHEMA):
+            t = t.cast(INCOMING_SCHEMA)
         arrival = pa.array(np.arange(self._arrival, self._arrival + t.num_rows, dtype=np.int64))
         self._arrival += t.num_rows
         self._incoming.setdefault(mine, []).append(t.append_column("arrival", arrival))
@@ -912,10 +1055,9 @@ class Transaction:
     # --- merging ---------------------------------------------------------------------------------------------
 
     def _merge_mine(self, mine: str, new: pa.Table) -> None:
-        months = month_of_us(_ts_np(new.column("ts")))
         by_month: dict[str, pa.Table] = {}
-        for mo in sorted(set(months.tolist())):
-            by_month[mo] = new.filter(pa.array(months == mo))
+        for mo, mask in _month_groups(_ts_np(new.column("ts"))):
+            by_month[mo] = new if mask is None else new.filter(pa.array(mask))
         self._process_months(mine, by_month)
 
     def refresh_mine(self, mine: str) -> None:
@@ -930,6 +1072,7 @@ class Transaction:
 
     def _process_months(self, mine: str, by_month: dict[str, pa.Table | None], force_aligned: bool = False
                         ) -> None:
+        self._forget_others(mine)
         todo = set(by_month)
         done: set[str] = set()
         aligned_todo: set[str] = set(by_month) if force_aligned else set()
@@ -979,7 +1122,7 @@ class Transaction:
         if not parts:
             return [], False
         comb = pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0].combine_chunks()
-        rank = _sorted_rank(comb.column("point_code"))
+        rank, names = _rank_and_names(comb.column("point_code"))
         ts = _ts_np(comb.column("ts"))
         arrival = _i64(comb.column("arrival"))
         order = np.lexsort((arrival, ts, rank))
@@ -989,13 +1132,13 @@ class Transaction:
         if n > 1:
             dup[1:] = (r_s[1:] == r_s[:-1]) & (t_s[1:] == t_s[:-1])
         value = _f64(comb.column("value"))
-        vraw = comb.column("value_raw").to_numpy(zero_copy_only=False)
         kjs = _i64(comb.column("kj_status"))
         batch = _i64(comb.column("batch_id"))
         sticky = _u32(comb.column("flags"))
         is_new = arrival >= 0
         conflict_kept = np.zeros(len(comb), dtype=bool)
         if dup.any():
+            vraw = comb.column("value_raw").to_numpy(zero_copy_only=False)
             pos = np.arange(n)
             winner_pos = np.maximum.accumulate(np.where(~dup, pos, 0))
             other = order[dup]
@@ -1027,8 +1170,11 @@ class Transaction:
         k_new = is_new[keep_idx]
         k_ts = ts[keep_idx]
         k_val = value[keep_idx]
-        starts, codes = point_runs(T.column("point_code"))
+        k_rank = rank[keep_idx]
         m = len(keep_idx)
+        starts = np.r_[0, np.flatnonzero(k_rank[1:] != k_rank[:-1]) + 1, m].astype(np.int64) if m else np.zeros(
+            1, np.int64)
+        codes = [names[r] for r in k_rank[starts[:-1]].tolist()]
         first = np.zeros(m, dtype=bool)
         first[starts[:-1]] = True
         # predecessors: previous row of the same point, the first from earlier partitions
@@ -1049,8 +1195,8 @@ class Transaction:
             else:
                 prev_ts[j], prev_val[j], prev_tail_fl[j] = tl.ts_us, tl.value, tl.flags
                 has_prev[j] = True
-        flags = compute_flags(mine, T.column("point_code"), k_ts, k_val, _i64(T.column("kj_status")),
-                              np.where(has_prev, prev_val, np.nan), sticky[keep_idx], self.snap)
+        flags = compute_flags(mine, T.column("point_code"), k_ts, k_val, kjs[keep_idx],
+                              np.where(has_prev, prev_val, np.nan), sticky[keep_idx], self.snap, runs=(starts, codes))
         prev_fl = np.empty(m, np.uint32)
         if m:
             prev_fl[1:] = flags[:-1]
@@ -1090,12 +1236,14 @@ class Transaction:
             back[1:] = k_new[:-1] & ~k_new[1:] & same_point[1:]
             appendable = not back.any()
         n_added = int(k_new.sum())
-        # batch counts of stored rows
-        fl_new = flags[k_new]
-        for b, c in zip(*np.unique(batch[keep_idx][k_new], return_counts=True), strict=True):
+        # batch counts of stored rows (counted in arrival order, where each batch's rows are one run)
+        stored_c = np.zeros(len(comb), dtype=bool)
+        stored_c[keep_idx[k_new]] = True
+        for b, c in _counts_by(batch, stored_c):
             self.counts.setdefault(int(b), BatchCounts()).stored += int(c)
-        unm = (fl_new & np.uint32(QaFlag.UNMAPPED)) != 0
-        for b, c in zip(*np.unique(batch[keep_idx][k_new][unm], return_counts=True), strict=True):
+        unm_c = np.zeros(len(comb), dtype=bool)
+        unm_c[keep_idx] = k_new & ((flags & np.uint32(QaFlag.UNMAPPED)) != 0)
+        for b, c in _counts_by(batch, unm_c):
             self.counts.setdefault(int(b), BatchCounts()).unmapped += int(c)
         # tails of this month
         old_pm = self._point_months_of(mine, month)
@@ -1150,6 +1298,7 @@ class Transaction:
         else:
             entry = self._write("readings", mine, month, out)
             self._set_partition("readings", mine, month, [entry])
+        self._remember("readings", mine, month, out)
         self.point_months[(mine, month)] = new_pm
         self.result.readings_added += n_added
         return changed_tails, True
@@ -1159,9 +1308,7 @@ class Transaction:
         readings = self._read("readings", mine, month)
         old = self.station_months.get((mine, month))
         if old is None:
-            with self.store.session() as s:
-                rows = list(s.scalars(sa.select(StoreStationMonth).where(StoreStationMonth.mine_code == mine,
-                                                                         StoreStationMonth.month == month)))
+            rows = [r for r in self._committed(mine).station_months if r.month == month]
             old = {r.station_code: StationMonth(r.n_samples, _us(r.first_ts), StationTail(
                 _us(r.last_ts), _nan_if_none(r.last_ch4_flow_nm3_min), _nan_if_none(r.last_flow_mixed_nm3_min),
                 _nan_if_none(r.last_ch4_pct), int(r.last_flags))) for r in rows}
@@ -1214,6 +1361,11 @@ class Transaction:
         """Make everything visible in one registry transaction; then delete replaced files and rewrite
         ``manifest.json``. Nothing to record → no commit (``token`` None)."""
         self.flush()
+        self._cache.clear()
+        sizes = self._finish_writes()
+        for pkey, files in self.pending.items():
+            self.pending[pkey] = [f if f.path not in sizes else FileEntry(
+                f.dataset, f.mine_code, f.month, f.path, f.n_rows, sizes[f.path], f.min_ts, f.max_ts) for f in files]
         for b in self.batches:
             c = self.counts.get(b.batch_id)
             if c is not None and b.status == "committed" and b.kind not in ("CDDY", "AQMC"):
@@ -1235,6 +1387,7 @@ class Transaction:
                 s.add(commit)
                 s.flush()
                 added = 0
+                file_rows: list[dict[str, Any]] = []
                 for (ds, mine, month), files in sorted(changed.items()):
                     current = sorted(s.scalars(sa.select(StoreFile.path).where(
                         StoreFile.dataset == ds, StoreFile.mine_code == mine, StoreFile.month == month)))
@@ -1251,44 +1404,52 @@ class Transaction:
                         if f.path in current:
                             continue
                         added += 1
-                        s.add(StoreFile(commit_id=commit.id, dataset=ds, mine_code=mine, month=month, path=f.path,
-                                        n_rows=f.n_rows, n_bytes=f.n_bytes, min_ts=f.min_ts, max_ts=f.max_ts))
+                        file_rows.append(dict(commit_id=commit.id, dataset=ds, mine_code=mine, month=month,
+                                              path=f.path, n_rows=f.n_rows, n_bytes=f.n_bytes, min_ts=f.min_ts,
+                                              max_ts=f.max_ts))
+                # rows are inserted in bulk (one executemany per table), in the order the objects were added before
+                _insert(s, StoreFile, file_rows)
+                pm_rows: list[dict[str, Any]] = []
                 for (mine, month), pts in sorted(self.point_months.items()):
                     s.execute(sa.delete(StorePointMonth).where(StorePointMonth.mine_code == mine,
                                                                StorePointMonth.month == month))
-                    s.add_all([StorePointMonth(
+                    pm_rows += [dict(
                         mine_code=mine, point_code=p, month=month, n_readings=pm.n, n_unmapped=pm.n_unmapped,
                         first_ts=_dt(pm.first_us), last_ts=_dt(pm.tail.ts_us), last_value=_none_if_nan(pm.tail.value),
-                        last_flags=pm.tail.flags) for p, pm in sorted(pts.items())])
+                        last_flags=pm.tail.flags) for p, pm in sorted(pts.items())]
+                _insert(s, StorePointMonth, pm_rows)
+                sm_rows: list[dict[str, Any]] = []
                 for (mine, month), sts in sorted(self.station_months.items()):
                     s.execute(sa.delete(StoreStationMonth).where(StoreStationMonth.mine_code == mine,
                                                                  StoreStationMonth.month == month))
-                    s.add_all([StoreStationMonth(
+                    sm_rows += [dict(
                         mine_code=mine, station_code=code, month=month, n_samples=sm.n, first_ts=_dt(sm.first_us),
                         last_ts=_dt(sm.tail.ts_us), last_ch4_flow_nm3_min=_none_if_nan(sm.tail.ch4_flow_nm3_min),
                         last_flow_mixed_nm3_min=_none_if_nan(sm.tail.flow_mixed_nm3_min),
                         last_ch4_pct=_none_if_nan(sm.tail.ch4_pct), last_flags=sm.tail.flags)
-                        for code, sm in sorted(sts.items())])
-                for b in self.batches:
-                    s.add(IngestBatch(
-                        batch_id=b.batch_id, commit_id=commit.id, status=b.status, source_path=b.source_path[:1000],
-                        file_name=b.file_name[:300], sha256=b.sha256, n_bytes=b.n_bytes, format=b.format, kind=b.kind,
-                        mine_code=b.mine_code, file_time=b.file_time, records_total=b.records_total,
-                        records_rejected=b.records_rejected, records_stored=b.records_stored,
-                        records_duplicate=b.records_duplicate, records_conflict=b.records_conflict,
-                        records_unmapped=b.records_unmapped, partial=b.partial, ingested_by=self.by,
-                        message=b.message))
-                s.add_all([ReadingConflict(**c) for c in self.conflicts])
+                        for code, sm in sorted(sts.items())]
+                _insert(s, StoreStationMonth, sm_rows)
+                _insert(s, IngestBatch, [dict(
+                    batch_id=b.batch_id, commit_id=commit.id, status=b.status, source_path=b.source_path[:1000],
+                    file_name=b.file_name[:300], sha256=b.sha256, n_bytes=b.n_bytes, format=b.format, kind=b.kind,
+                    mine_code=b.mine_code, file_time=b.file_time, records_total=b.records_total,
+                    records_rejected=b.records_rejected, records_stored=b.records_stored,
+                    records_duplicate=b.records_duplicate, records_conflict=b.records_conflict,
+                    records_unmapped=b.records_unmapped, partial=b.partial, ingested_by=self.by,
+                    message=b.message) for b in self.batches])
+                _insert(s, ReadingConflict, list(self.conflicts))
                 if self.point_defs:
                     stored = {(d.mine_code, d.point_code): d for d in s.scalars(sa.select(KjPointDef).where(
                         KjPointDef.mine_code.in_(sorted({k[0] for k in self.point_defs}))))}
+                    new_defs: list[dict[str, Any]] = []
                     for key, row in sorted(self.point_defs.items()):
                         old = stored.get(key)
                         if old is None:
-                            s.add(KjPointDef(**row))
+                            new_defs.append(row)
                         elif old.def_ts <= row["def_ts"]:
                             for k2, v in row.items():
                                 setattr(old, k2, v)
+                    _insert(s, KjPointDef, new_defs)
                 commit.n_files_added = added
                 commit.n_files_removed = len(removed)
         except BaseException:
@@ -1307,10 +1468,18 @@ class Transaction:
 
     def abort(self) -> None:
         """Delete the files this transaction wrote (they never became visible)."""
+        self._cache.clear()
+        self._finish_writes(check=False)
         for rel in sorted(self.written):
             with contextlib.suppress(OSError):
                 (self.store.root / rel).unlink()
         self.written.clear()
+
+
+def _insert(s: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert rows of a store model in one executemany (column defaults such as ``created_at`` apply)."""
+    if rows:
+        s.execute(sa.insert(model), rows)
 
 
 def _same_good(a: GoodTail | None, b: GoodTail | None) -> bool:

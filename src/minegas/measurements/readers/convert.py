@@ -23,6 +23,7 @@ import threading
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeAlias
 
 import numpy as np
@@ -299,8 +300,25 @@ def parse_beijing(arr: ArrowCol, *, required: bool) -> tuple[ArrowCol, np.ndarra
     return pc.take(utc, idx), to_numpy_bool(pc.take(bad_u, idx))
 
 
+_KJ_TIME_SCALAR = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})", re.ASCII)
+_EPOCH = datetime(1970, 1, 1)
+
+
 def parse_beijing_scalar(text: str) -> pa.TimestampScalar | None:
-    """One KJ time → UTC scalar, or None if it is not a valid ``yyyy-MM-dd HH:mm:ss``."""
+    """One KJ time → UTC scalar, or None if it is not a valid ``yyyy-MM-dd HH:mm:ss``.
+
+    A plain valid time (no surrounding blanks) is converted in Python; anything else goes through
+    :func:`parse_beijing`, which decides (the result is the same either way)."""
+    m = _KJ_TIME_SCALAR.fullmatch(text)
+    if m is not None:
+        try:
+            y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+            local = datetime(y, mo, d, h, mi, sec)
+        except ValueError:
+            pass
+        else:
+            us = (local - _EPOCH) // timedelta(microseconds=1) - BEIJING_OFFSET_S * 1_000_000
+            return pa.scalar(us, pa.int64()).cast(TS)
     ts, bad = parse_beijing(pa.array([text], pa.string()), required=True)
     return None if bad[0] else ts[0]
 

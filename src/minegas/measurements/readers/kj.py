@@ -19,12 +19,17 @@ Fast path: a well-formed file (one record per line, or no line breaks at all) is
 ``pyarrow.csv`` with every column as a string and converted column-wise (see :mod:`.convert`); any
 irregularity (wrong field count, stray line break, undecodable bytes, empty records, a missing end marker)
 sends the file through the exact path, which splits it in Python and locates every problem by record number.
+:func:`read_kj_batch` reads many regular CDSS files of a mine with one tokeniser call and one set of conversions
+(ingest uses it); what it gives per file is what :func:`read_kj` gives.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -265,9 +270,20 @@ def _read_strings(buf: pa.Buffer, names: list[str]) -> pa.Table:
     )
 
 
-def _fast(data: bytes, kjn: KjName, name: str, mine_code: str | None
-          ) -> tuple[_Header, dict[str, pa.ChunkedArray], int] | None:
-    """Tokenise a regular file with pyarrow.csv; None when anything is irregular (→ exact path)."""
+@dataclass(frozen=True)
+class _Body:
+    """Where the records of a regular file are: ``data[start:end]`` (ends with the last record's ``~``)."""
+
+    header: _Header
+    start: int
+    end: int
+    breaks: bool
+    n_rec: int
+
+
+def _fast_body(data: bytes, kjn: KjName, name: str, mine_code: str | None) -> _Body | None:
+    """The checks of the fast path before tokenising: a UTF-8 header that parses, the end marker, the records'
+    region. None when anything is irregular (→ exact path)."""
     start = len(BOM) if data.startswith(BOM) else 0
     first = data[start:start + 64].lstrip()
     if first.startswith(b'"'):
@@ -285,16 +301,33 @@ def _fast(data: bytes, kjn: KjName, name: str, mine_code: str | None
     header, _ = _parse_header(header_text, kjn, name, mine_code)
     if header is None:
         return None
-    names = [f.key for f in FIELDS[kjn.kind]]
     s = hdr_end + 1
     if last < s:
-        return header, {n: pa.chunked_array([], pa.string()) for n in names}, 0
+        return _Body(header, s, s, False, 0)
     while s <= last and data[s] in (10, 13):      # line break after the header
         s += 1
     breaks = data.find(b"\n", s, last) >= 0 or data.find(b"\r", s, last) >= 0
+    if breaks:
+        return _Body(header, s, last + 1, True, data.count(b"~", s, last + 1))
+    region = data[s:last + 1]
+    if region.startswith(b"~") or b"~~" in region:
+        return None
+    return _Body(header, s, last + 1, False, region.count(b"~"))
+
+
+def _fast(data: bytes, kjn: KjName, name: str, mine_code: str | None
+          ) -> tuple[_Header, dict[str, pa.ChunkedArray], int] | None:
+    """Tokenise a regular file with pyarrow.csv; None when anything is irregular (→ exact path)."""
+    body = _fast_body(data, kjn, name, mine_code)
+    if body is None:
+        return None
+    header = body.header
+    names = [f.key for f in FIELDS[kjn.kind]]
+    if body.end <= body.start:
+        return header, {n: pa.chunked_array([], pa.string()) for n in names}, 0
+    s, last, n_rec = body.start, body.end - 1, body.n_rec
     try:
-        if breaks:
-            n_rec = data.count(b"~", s, last + 1)
+        if body.breaks:
             table = _read_strings(pa.py_buffer(data).slice(s, last + 1 - s), names)
             if table.num_rows != n_rec:
                 return None
@@ -304,9 +337,6 @@ def _fast(data: bytes, kjn: KjName, name: str, mine_code: str | None
             table = table.set_column(len(names) - 1, names[-1], pc.utf8_slice_codeunits(tail_col, 0, -1))
         else:
             region = data[s:last + 1]
-            if region.startswith(b"~") or b"~~" in region:
-                return None
-            n_rec = region.count(b"~")
             table = _read_strings(pa.py_buffer(region.replace(b"~", b"\n")), names)
             if table.num_rows != n_rec:
                 return None
@@ -735,3 +765,129 @@ def read_kj(data: bytes, name: str, *, partial: bool = False, mine_code: str | N
         file_time=header.data_time, name_time=kjn.time, header=dict(header.fields), tables={table_name: table},
         problems=problems, n_bytes=len(data), sha256=sha.hexdigest(), encoding=encoding,
         records_total=len(rec_np) + pre_rejected, records_rejected=sink.n_rejected)
+
+
+# --- several files at once ------------------------------------------------------------------------------------
+
+BATCH_MAX_BYTES = 64 << 20
+"""Bytes of CDSS records tokenised in one go by :func:`read_kj_batch`."""
+
+
+def read_kj_batch(files: Sequence[tuple[bytes, str]], *, partial: bool = False, mine_code: str | None = None,
+                  timezone: str | None = None) -> list[ParsedFile | InputError]:
+    """Read several KJ files: for each, what :func:`read_kj` returns — or the :class:`InputError` it raises.
+
+    Regular CDSS files (the fast path's shape: a UTF-8 header, one record per line) of one mine are tokenised
+    together by one ``pyarrow.csv`` read and converted by one set of column operations, which removes most of the
+    fixed cost per small file. Every other file, and every file with a record problem, is read alone by
+    :func:`read_kj`, so results, problems and counts are those of :func:`read_kj` file by file.
+
+    Parameters
+    ----------
+    files : (raw bytes, file name) of each file, in any order.
+    partial, mine_code, timezone : as :func:`read_kj`.
+
+    Returns
+    -------
+    One entry per file, in the order given.
+    """
+    out: list[ParsedFile | InputError | None] = [None] * len(files)
+
+    def alone(i: int) -> None:
+        data, name = files[i]
+        try:
+            out[i] = read_kj(data, name, partial=partial, mine_code=mine_code, timezone=timezone)
+        except InputError as exc:
+            out[i] = exc
+
+    together = timezone is None
+    if timezone is not None:
+        with contextlib.suppress(ValueError):
+            together = cv.parse_timezone(timezone).same_as(cv.BEIJING)
+    group: list[tuple[int, KjName, _Body]] = []
+    size = 0
+    for i, (data, name) in enumerate(files):
+        body: _Body | None = None
+        kjn: KjName | None = None
+        m = NAME_RE.match(name)
+        if together and m is not None and m.group("kind") == "CDSS":
+            try:
+                kjn = parse_kj_name(name)
+            except InputError:
+                kjn = None
+            body = _fast_body(data, kjn, name, mine_code) if kjn is not None else None
+            if body is not None and not _one_record_per_line(data, body):
+                body = None
+        if body is None or kjn is None:
+            alone(i)
+            continue
+        if group and (group[0][2].header.fields["mine_code"] != body.header.fields["mine_code"]
+                      or size + body.end - body.start > BATCH_MAX_BYTES):
+            _read_group(files, group, out, partial)
+            group, size = [], 0
+        group.append((i, kjn, body))
+        size += body.end - body.start
+    if group:
+        _read_group(files, group, out, partial)
+    for i, got in enumerate(out):
+        if got is None:
+            alone(i)
+    return [got for got in out if got is not None]
+
+
+def _one_record_per_line(data: bytes, body: _Body) -> bool:
+    """The records region has line breaks (``\\n`` or ``\\r\\n``, no lone ``\\r``) and as many lines as records."""
+    if not body.breaks or body.n_rec == 0:
+        return False
+    s, e = body.start, body.end
+    cr = data.count(b"\r", s, e)
+    if cr and cr != data.count(b"\r\n", s, e):
+        return False
+    return data.count(b"\n", s, e) + 1 == body.n_rec
+
+
+def _tokenise_group(files: Sequence[tuple[bytes, str]], group: list[tuple[int, KjName, _Body]], names: list[str]
+                    ) -> list[tuple[list[tuple[int, KjName, _Body]], pa.Table]]:
+    """One ``pyarrow.csv`` read of the group's records; a group that does not tokenise is split in halves (the
+    files that do not tokenise on their own are left out: they are read alone)."""
+    joined = b"\n".join(memoryview(files[i][0])[b.start:b.end] for i, _, b in group)
+    try:
+        table = _read_strings(pa.py_buffer(joined), names)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        table = None
+    if table is not None and table.num_rows == sum(b.n_rec for _, _, b in group):
+        return [(group, table)]
+    if len(group) == 1:
+        return []
+    h = len(group) // 2
+    return _tokenise_group(files, group[:h], names) + _tokenise_group(files, group[h:], names)
+
+
+def _read_group(files: Sequence[tuple[bytes, str]], group: list[tuple[int, KjName, _Body]],
+                out: list[ParsedFile | InputError | None], partial: bool) -> None:
+    """Fill ``out`` for the files of a group (regular CDSS files of one mine) that convert without a problem."""
+    names = [f.key for f in FIELDS["CDSS"]]
+    for sub, table in _tokenise_group(files, group, names):
+        counts = np.asarray([b.n_rec for _, _, b in sub], dtype=np.int64)
+        offsets = np.r_[0, np.cumsum(counts)[:-1]]
+        tail_col = table.column(names[-1])
+        tail_ok = np.logical_and.reduceat(cv.to_numpy_bool(pc.ends_with(tail_col, RECORD_END)), offsets)
+        table = table.set_column(len(names) - 1, names[-1], pc.utf8_slice_codeunits(tail_col, 0, -1))
+        rec_np = (np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(offsets, counts) + 1).astype(np.int32)
+        header = sub[0][2].header
+        mine = header.fields["mine_code"]
+        sink = cv.Sink(files[sub[0][0]][1], rec_np)
+        b = _Builder("CDSS", {n: table.column(n) for n in names}, sink, mine, header.data_time)
+        readings = _build_cdss(b, pa.array(rec_np, pa.int32()))
+        bad = np.logical_or.reduceat(sink.bad, offsets) if sink.bad.any() else np.zeros(len(sub), dtype=bool)
+        for k, (i, kjn, body) in enumerate(sub):
+            if bad[k] or not tail_ok[k]:
+                continue  # read alone: read_kj finds and reports what is wrong
+            data, name = files[i]
+            out[i] = ParsedFile(
+                name=name, format="kj", kind="CDSS", mine_code=mine, mine_name=body.header.fields.get("mine_name"),
+                file_time=body.header.data_time, name_time=kjn.time, header=dict(body.header.fields),
+                tables={READINGS: readings.slice(int(offsets[k]), int(counts[k]))}, problems=[],
+                n_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                encoding="utf-8-sig" if data.startswith(BOM) else "utf-8", records_total=body.n_rec,
+                records_rejected=0)
