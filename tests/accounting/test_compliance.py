@@ -207,6 +207,11 @@ def test_explosive_inlet_and_qa_mask():
     assert [(f.window_start, f.window_end) for f in found] == [(at(D1, 10), at(D1, 14)), (at(D1, 16), at(D1, 19))]
     assert all(f.severity == "safety" for f in found)
     assert not cp.check_explosive_inlet(minute_series(D1, 0.05, const(4.9)), unit="RTO")
+    # a unit with a safe-transport system (thermal island, porous-media boiler): the same windows, recorded as info
+    safe = cp.check_explosive_inlet(s2, unit="TI1", safe_transport=True)
+    assert [(f.window_start, f.window_end) for f in safe] == [(f.window_start, f.window_end) for f in found]
+    assert all(f.severity == "info" and f.evidence["safe_transport"] for f in safe)
+    assert "safe-transport" in safe[0].message_en and "安全输送" in safe[0].message_zh
 
 
 # ------------------------------------------------------------------------------------------------ dilution

@@ -108,3 +108,19 @@ def test_findings_table(store: Store) -> None:
     run = R.check(store, MINE, DAY)
     t = R.findings_table(run.findings)
     assert t.num_rows == len(run.findings) and "evidence_json" in t.column_names
+
+
+@pytest.mark.parametrize(("safe", "lo", "hi", "expected"), [
+    (True, 3.0, 8.0, True),       # thermal island (seed 003 表9: 3–8 %)
+    (True, 6.0, 8.0, True),       # porous-media boiler
+    (True, 25.0, 100.0, False),   # a gas engine for ≥ 25 % gas: in-band inlet gas is not its design
+    (False, 3.0, 8.0, False),     # no safe-transport system
+    (True, 0.2, 1.2, False),      # RTO on VAM: its window lies below the band
+    (True, None, None, True),     # no window recorded: the safe-transport system decides
+])
+def test_units_designed_for_gas_inside_the_band(safe: bool, lo: float | None, hi: float | None,
+                                                expected: bool) -> None:
+    from types import SimpleNamespace
+
+    unit = SimpleNamespace(safe_transport=safe, ch4_min_pct=lo, ch4_max_pct=hi)
+    assert R._designed_for_band(unit) is expected

@@ -590,9 +590,16 @@ def check_dry_drainage(pump_ch4_pct: Series, *, pump: str, dry_type: bool, min_d
 
 
 def check_explosive_inlet(inlet_ch4_pct: Series, *, unit: str, explosive_range: ExplosiveRange | None = None,
-                          running: BoolArray | None = None, min_duration_s: float = 0.0) -> list[Finding]:
+                          running: BoolArray | None = None, min_duration_s: float = 0.0,
+                          safe_transport: bool = False) -> list[Finding]:
     """Utilisation inlet gas inside the explosive range of CH4 in air (default 5–16 %, parameters; see
-    :mod:`minegas.physics.safety`). Severity 'safety'."""
+    :mod:`minegas.physics.safety`).
+
+    Severity 'safety' — or 'info' when the unit has a safe-transport system (``safe_transport``: flame arresters,
+    explosion suppression, water seals; the registry's ``unit.safe_transport``), the design that lets thermal
+    islands, porous-media boilers and low-concentration engines take gas inside the band (seed 003 §4.4): the
+    finding then records the hours for the verifier without calling them a hazard.
+    """
     er = explosive_range or ExplosiveRange()
     cond = np.asarray(er.contains(inlet_ch4_pct.value), dtype=bool)
     if running is not None:
@@ -600,9 +607,12 @@ def check_explosive_inlet(inlet_ch4_pct: Series, *, unit: str, explosive_range: 
     return _sample_findings(
         inlet_ch4_pct, cond, min_duration_s, rule_id="SAFETY.explosive-inlet",
         clause=f"explosive range of CH4 in air {er.lel_pct:g}–{er.uel_pct:g} % (Chinese practice; UNECE BPG 5–15 %)",
-        severity="safety", evidence={"unit": unit, "lel_pct": er.lel_pct, "uel_pct": er.uel_pct},
-        msg=lambda ev: (f"{unit}：入口甲烷浓度处于爆炸范围{er.lel_pct:g}–{er.uel_pct:g}%内",
-                        f"{unit}: inlet CH4 inside the explosive range {er.lel_pct:g}–{er.uel_pct:g} %"))
+        severity="info" if safe_transport else "safety",
+        evidence={"unit": unit, "lel_pct": er.lel_pct, "uel_pct": er.uel_pct, "safe_transport": safe_transport},
+        msg=lambda ev: (f"{unit}：入口甲烷浓度处于爆炸范围{er.lel_pct:g}–{er.uel_pct:g}%内"
+                        + ("（装置配有安全输送系统）" if safe_transport else ""),
+                        f"{unit}: inlet CH4 inside the explosive range {er.lel_pct:g}–{er.uel_pct:g} %"
+                        + (" (the unit has a safe-transport system)" if safe_transport else "")))
 
 
 # --------------------------------------------------------------------------------------------------------------

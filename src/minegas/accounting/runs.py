@@ -527,6 +527,19 @@ def _ser(d: dict[str, Any], col: str, name: str) -> C.Series:
     return C.Series(d["t_s"], d[col], d["ok"], d["max_gap_s"], d["method"], name)
 
 
+
+def _designed_for_band(unit: Any) -> bool:
+    """A unit built to take gas inside the explosive band: a safe-transport system (registry ``safe_transport``)
+    *and* a concentration window that overlaps the band (thermal island 3–8 %, porous-media boiler 6–8 %,
+    low-concentration engines). A safe-transport system on a unit whose window lies outside the band (a gas engine
+    for ≥ 25 % gas) does not make in-band inlet gas normal operation."""
+    from minegas.physics.safety import ExplosiveRange
+
+    er = ExplosiveRange()
+    lo = 0.0 if unit.ch4_min_pct is None else float(unit.ch4_min_pct)
+    hi = 100.0 if unit.ch4_max_pct is None else float(unit.ch4_max_pct)
+    return bool(unit.safe_transport) and lo < er.uel_pct and hi > er.lel_pct
+
 def check(store: Store, mine: str, period: str, *, mine_status: Literal["existing", "new"] = "existing", what_if_2024: bool = False,
           engine: str | Any = "duckdb", balance: B.MineBalance | None = None,
           min_coverage_frac: float = C.MIN_COVERAGE_FRAC_DEFAULT, rolling: bool = True) -> ComplianceRun:
@@ -628,7 +641,7 @@ def check(store: Store, mine: str, period: str, *, mine_status: Literal["existin
         running = np.nan_to_num(d["ch4_flow_nm3_min"], nan=0.0) > 0
         ch4 = _ser(d, "ch4_pct", s.code)
         findings += in_period(C.check_explosive_inlet(ch4, unit=f"{u.code} ({s.code})", running=running,
-                                                      min_duration_s=600.0))
+                                                      min_duration_s=600.0, safe_transport=_designed_for_band(u)))
         applied.append(f"SAFETY.explosive-inlet {s.code}")
         if u.technology in DIRECT_COMBUSTION_TECHNOLOGIES:
             findings += in_period(C.check_direct_combustion(ch4, unit=f"{u.code} ({s.code})", running=running,
